@@ -1,0 +1,100 @@
+"""The neutral vocabulary every channel speaks: addresses, inbound messages and replies.
+
+Only channel adapters (``bot/channels``) know Telegram or WeCom types; handlers see these.
+An adapter turns an update into an :class:`Inbound`, hands it to a :class:`Dispatcher` and
+renders the returned :class:`Reply` objects: choices become an inline keyboard (Telegram), a
+template card (WeCom) or a numbered list (console). Every choice also works typed, so a channel
+that cannot show buttons loses nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+#: Channel names used in addresses, chat identities and activity records.
+CHANNEL_CONSOLE = "console"
+CHANNEL_TELEGRAM = "telegram"
+CHANNEL_WECOM = "wecom"
+CHANNEL_TEST = "test"
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """Where a message came from and where a reply (or a later reminder) goes.
+
+    ``channel`` is one of the ``CHANNEL_*`` names; ``chat_id`` and ``user_id`` are the channel's
+    own identifiers as strings (a Telegram chat id, a WeCom userid, a console user name).
+    Storable as is: reminders address members by it.
+    """
+
+    channel: str
+    chat_id: str
+    user_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One button: the label the user sees and the opaque data that comes back when pressed.
+
+    ``data`` must fit Telegram's ``callback_data`` (1-64 bytes) and WeCom's button key.
+    """
+
+    label: str
+    data: str
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A file sent with a reply (a .docx report, an .xlsx ledger)."""
+
+    filename: str
+    content: bytes
+    mime_type: str = "application/octet-stream"
+
+
+@dataclass(slots=True)
+class Inbound:
+    """One message or button press from a user.
+
+    ``text`` is what the user typed (empty for a button press); ``choice`` is the ``data`` of the
+    pressed :class:`Choice`, if any. ``received_at`` is timezone-aware UTC; handlers convert it
+    to the configured local time zone. ``bot_username`` lets ``/invite`` build a Telegram deep
+    link. ``message_id`` is the channel's id of this message (or of the message carrying the
+    pressed button), kept with stored records for traceability.
+    """
+
+    address: Address
+    text: str = ""
+    choice: str | None = None
+    display_name: str = ""
+    message_id: str | None = None
+    bot_username: str | None = None
+    received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+@dataclass(slots=True)
+class Reply:
+    """What a handler answers.
+
+    ``choices`` are rows of buttons. ``replace`` asks the adapter to edit the message whose
+    button was pressed instead of sending a new one (channels that cannot edit send it anew).
+    """
+
+    text: str
+    choices: list[list[Choice]] = field(default_factory=list)
+    document: Document | None = None
+    replace: bool = False
+
+    def flat_choices(self) -> list[Choice]:
+        """All choices in reading order (row by row), as a console numbers them from 1."""
+        return [choice for row in self.choices for choice in row]
+
+
+class Dispatcher(Protocol):
+    """What a channel adapter calls: one inbound message in, zero or more replies out."""
+
+    async def handle(self, inbound: Inbound) -> list[Reply]:
+        """Handle one message; never raises for bad user input (answers in Chinese instead)."""
+        ...

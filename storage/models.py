@@ -1,0 +1,246 @@
+"""SQLAlchemy 2 models: organizations, members, chat identities, roles, invites, activity
+records and per-chat conversation state.
+
+Times are stored as UTC (:class:`UTCDateTime` returns aware ``datetime`` in UTC on every
+backend); calendar dates (``occurred_on``) are local dates in the configured time zone.
+Names follow ``shared/docs/glossary.md``.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+#: Stable constraint names, so Alembic migrations name what they create the same on every
+#: backend (SQLAlchemy docs, "Configuring Constraint Naming Conventions").
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored as naive UTC and returned as an aware UTC ``datetime``.
+
+    Raises:
+        ValueError: when given a naive ``datetime`` (the caller must say which zone it is in).
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the project's naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+    }
+
+
+class OrganizationKind(enum.StrEnum):
+    """党委 / 党总支 / 党支部."""
+
+    COMMITTEE = "committee"
+    GENERAL_BRANCH = "general_branch"
+    BRANCH = "branch"
+
+
+class Role(enum.StrEnum):
+    """What a member may do in an organization (glossary: 管理员, 书记, 党务干部, 党员)."""
+
+    ADMIN = "admin"
+    SECRETARY = "secretary"
+    OFFICER = "officer"
+    MEMBER = "member"
+
+
+class RecordStatus(enum.StrEnum):
+    """Whether an activity took place (``done``) or is announced for later (``planned``)."""
+
+    DONE = "done"
+    PLANNED = "planned"
+
+
+def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class Organization(Base):
+    """A party organization; ``parent_id`` forms the committee -> branch tree."""
+
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[OrganizationKind] = mapped_column(
+        _enum(OrganizationKind, "organization_kind"), default=OrganizationKind.BRANCH
+    )
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="RESTRICT"), index=True
+    )
+    created_at: Mapped[datetime]
+
+    parent: Mapped[Organization | None] = relationship(remote_side=[id])
+
+
+class Member(Base):
+    """A person (党员) who reports; reached through one or more chat identities."""
+
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+
+
+class ChatIdentity(Base):
+    """A member's account on one channel: (channel, external_id) -> member.
+
+    ``external_id`` is the Telegram user id, the WeCom userid or the console user name;
+    ``chat_id`` is where a message to this person goes (for reminders).
+    """
+
+    __tablename__ = "chat_identities"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(100))
+    chat_id: Mapped[str] = mapped_column(String(100))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+
+    member: Mapped[Member] = relationship()
+
+
+class Membership(Base):
+    """One role of a member in an organization; a member may hold several (admin + secretary)."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("member_id", "organization_id", "role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    created_at: Mapped[datetime]
+
+
+class Invite(Base):
+    """An invitation code to join an organization with a role, limited in uses and time."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"), default=Role.MEMBER)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    max_uses: Mapped[int] = mapped_column(Integer, default=50)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+
+
+class ActivityRecord(Base):
+    """One activity a branch held (活动记录): what, when, how many, who reported it.
+
+    ``occurred_on`` is a local calendar date; ``count`` is in ``unit`` (次, 场, 名, 件, 份);
+    ``participants`` is a head count (not a list). ``deleted_at`` marks a soft delete.
+    """
+
+    __tablename__ = "activity_records"
+    __table_args__ = (
+        Index("ix_activity_records_org_date", "organization_id", "occurred_on"),
+        Index("ix_activity_records_reporter_date", "reporter_id", "occurred_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    activity_type: Mapped[str] = mapped_column(String(50))
+    category: Mapped[str] = mapped_column(String(50))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    approximate: Mapped[bool] = mapped_column(Boolean, default=False)
+    unit: Mapped[str] = mapped_column(String(10))
+    participants: Mapped[int | None] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    raw_text: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[RecordStatus] = mapped_column(
+        _enum(RecordStatus, "record_status"), default=RecordStatus.DONE
+    )
+    source_channel: Mapped[str] = mapped_column(String(20), default="")
+    source_message_id: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    deleted_at: Mapped[datetime | None]
+
+
+class ConversationState(Base):
+    """Where a user is in a multi-step conversation, per (channel, chat, user).
+
+    ``state`` names the step (e.g. ``confirm_record``); ``data`` holds the draft record and
+    anything the step needs; ``token`` is a random nonce put into the buttons of the current
+    card, so a stale or forged button press is refused.
+    """
+
+    __tablename__ = "conversation_states"
+    __table_args__ = (UniqueConstraint("channel", "chat_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[str] = mapped_column(String(100))
+    user_id: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    token: Mapped[str] = mapped_column(String(16), default="")
+    updated_at: Mapped[datetime]
