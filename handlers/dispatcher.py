@@ -1,0 +1,132 @@
+"""The dispatcher: one inbound message -> the right handler -> replies.
+
+Every message is handled in one database transaction: the member, their roles and the
+stored conversation step are loaded, the handler runs, and its changes (records, the next
+step) commit together. If anything fails, the transaction rolls back, so the user's
+half-entered record stays as it was, and the user gets a Chinese apology instead of silence.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
+from bot.report import ReportTemplates
+from bot.taxonomy import Taxonomy
+from handlers import onboarding, recording, records, reporting, texts
+from handlers.context import Context, reply
+from handlers.help import help_text
+from handlers.types import Inbound, Reply
+from storage import queries
+from storage.database import Database
+
+log = logging.getLogger(__name__)
+
+#: Longest text handled; longer input is cut (Telegram's own limit is 4096 characters).
+MAX_TEXT = 4096
+
+StepHandler = Callable[[Context, str | None], Awaitable[list[Reply]]]
+
+STEP_HANDLERS: dict[str, StepHandler] = {
+    **dict.fromkeys(recording.STEPS, recording.on_step),
+    **dict.fromkeys(onboarding.STEPS, onboarding.on_step),
+    **dict.fromkeys(records.STEPS, records.on_step),
+}
+
+
+def split_command(text: str) -> tuple[str, str] | None:
+    """``"/delete 3"`` -> ``("delete", "3")``; ``/start@my_bot X`` -> ``("start", "X")``; a
+    full-width slash counts too. ``None`` when the text is not a command."""
+    stripped = text.strip()
+    if not stripped or stripped[0] not in "/／":
+        return None
+    head, _, argument = stripped[1:].partition(" ")
+    name = head.split("@", 1)[0].lower()
+    return name, argument.strip()
+
+
+class ConversationDispatcher:
+    """Routes inbound messages from any channel; holds no per-user state in memory.
+
+    Args:
+        db: the database (conversation state lives there, so several processes can share it).
+        tz: the users' time zone; each message's local date comes from its ``received_at``.
+        taxonomy: the activity taxonomy the reader and reports use.
+        templates: the report templates.
+    """
+
+    def __init__(
+        self, db: Database, *, tz: ZoneInfo, taxonomy: Taxonomy, templates: ReportTemplates
+    ) -> None:
+        self.db = db
+        self.tz = tz
+        self.taxonomy = taxonomy
+        self.templates = templates
+
+    async def handle(self, inbound: Inbound) -> list[Reply]:
+        """Handle one message; never raises for what a user sends (see module docstring)."""
+        if len(inbound.text) > MAX_TEXT:
+            inbound.text = inbound.text[:MAX_TEXT]
+        try:
+            async with self.db.session() as session:
+                address = inbound.address
+                member = await queries.member_by_identity(session, address.channel, address.user_id)
+                ctx = Context(
+                    session=session,
+                    inbound=inbound,
+                    now=inbound.received_at.astimezone(UTC),
+                    tz=self.tz,
+                    taxonomy=self.taxonomy,
+                    templates=self.templates,
+                    member=member,
+                    affiliations=(await queries.affiliations(session, member.id) if member else []),
+                    state=await queries.load_state(
+                        session, address.channel, address.chat_id, address.user_id
+                    ),
+                )
+                return await self._route(ctx)
+        except Exception:
+            log.exception("handler failed for %s", inbound.address)
+            return [reply(texts.ERROR)]
+
+    async def _route(self, ctx: Context) -> list[Reply]:
+        command = split_command(ctx.inbound.text) if ctx.inbound.choice is None else None
+        if command is not None:
+            return await self._command(ctx, *command)
+        action = ctx.pressed()
+        if action is False:
+            return [reply(texts.STALE_BUTTON)]
+        if ctx.state is not None:
+            handler = STEP_HANDLERS.get(ctx.state.state)
+            if handler is not None:
+                return await handler(ctx, action if isinstance(action, str) else None)
+            await ctx.leave()  # a step from an older version: forget it
+        if ctx.member is None or ctx.affiliation is None:
+            if not await queries.any_organization(ctx.session):
+                return [reply(texts.NO_ORGANIZATION_YET)]
+            return [reply(texts.STRANGER)]
+        return await recording.on_text(ctx)
+
+    async def _command(self, ctx: Context, name: str, argument: str) -> list[Reply]:
+        match name:
+            case "start":
+                return await onboarding.start(ctx, argument)
+            case "help":
+                return [reply(help_text(ctx) if ctx.member else texts.STRANGER)]
+            case "cancel":
+                if ctx.state is None:
+                    return [reply(texts.NOTHING_TO_CANCEL)]
+                await ctx.leave()
+                return [reply(texts.CANCELLED)]
+            case "list":
+                return await records.list_records(ctx)
+            case "delete":
+                return await records.delete(ctx, argument)
+            case "report":
+                return await reporting.report(ctx, argument)
+            case "invite":
+                return await onboarding.invite(ctx)
+            case _:
+                return [reply(texts.UNKNOWN_COMMAND.format(command=f"/{name}"[:40]))]

@@ -1,0 +1,123 @@
+"""Joining: founding the first organization, invites, and ``/start``.
+
+- ``/start`` on an empty database: the first person founds the organization (step
+  ``found_organization`` asks its name) and becomes admin and secretary.
+- ``/start CODE``: join the invite's organization with the invite's role.
+- ``/start`` from a stranger otherwise: how to get an invite.
+- ``/invite`` (secretary, admin): a code and, on Telegram, the deep link
+  ``https://t.me/<bot username>?start=<CODE>`` (Telegram Bot API, "Deep linking").
+"""
+
+from __future__ import annotations
+
+import re
+
+from handlers import texts
+from handlers.context import Context, StepChoice, reply
+from handlers.help import help_text
+from handlers.types import Reply
+from storage import queries
+from storage.models import Role
+
+FOUND = "found_organization"
+STEPS = (FOUND,)
+
+_CODE = re.compile(r"[A-Za-z0-9]{4,32}")
+
+
+async def start(ctx: Context, argument: str) -> list[Reply]:
+    """``/start [CODE]``."""
+    code = argument.strip()
+    if code:
+        return await join(ctx, code)
+    if ctx.member is not None and ctx.affiliation is not None:
+        greeting = texts.WELCOME_BACK.format(
+            name=ctx.member.name, org=ctx.affiliation.organization.name
+        )
+        return [reply(greeting + help_text(ctx))]
+    if await queries.any_organization(ctx.session):
+        return [reply(texts.STRANGER)]
+    buttons = await ctx.enter(FOUND, {}, [[StepChoice("取消", "cancel")]], numbers=False)
+    return [reply(texts.FOUND_ASK_NAME, buttons)]
+
+
+async def on_step(ctx: Context, action: str | None) -> list[Reply]:
+    """The founder sent the organization's name (or cancelled)."""
+    if action == "cancel":
+        await ctx.leave()
+        return [reply(texts.CANCELLED, replace=ctx.inbound.choice is not None)]
+    name = ctx.inbound.text.strip()
+    if not 2 <= len(name) <= 100 or name.startswith("/"):
+        return [reply(texts.FOUND_NAME_INVALID, ctx.current_buttons())]
+    await ctx.leave()
+    if await queries.any_organization(ctx.session):
+        return [reply(texts.FOUND_TAKEN)]
+    org = await queries.create_organization(ctx.session, name, ctx.now)
+    ctx.member = await queries.add_member(
+        ctx.session,
+        name=ctx.inbound.display_name or f"用户{ctx.address.user_id}",
+        channel=ctx.address.channel,
+        external_id=ctx.address.user_id,
+        chat_id=ctx.address.chat_id,
+        organization_id=org.id,
+        roles=(Role.ADMIN, Role.SECRETARY),
+        now=ctx.now,
+    )
+    ctx.affiliations = await queries.affiliations(ctx.session, ctx.member.id)
+    return [reply(texts.FOUNDED.format(name=name) + help_text(ctx))]
+
+
+async def join(ctx: Context, code: str) -> list[Reply]:
+    """Redeem an invite code for the sender."""
+    shown = code[:32]
+    if not _CODE.fullmatch(code):
+        return [reply(texts.INVITE_INVALID.format(code=shown))]
+    invite = await queries.find_invite(ctx.session, code)
+    if invite is None:
+        return [reply(texts.INVITE_INVALID.format(code=shown))]
+    org_ids = {a.organization.id for a in ctx.affiliations}
+    if invite.organization_id in org_ids:
+        org = next(a.organization for a in ctx.affiliations if a.organization.id in org_ids)
+        return [reply(texts.ALREADY_MEMBER.format(org=org.name))]
+    if invite.expires_at <= ctx.now or not await queries.use_invite(ctx.session, invite):
+        return [reply(texts.INVITE_EXPIRED.format(code=invite.code))]
+    if ctx.member is None:
+        ctx.member = await queries.add_member(
+            ctx.session,
+            name=ctx.inbound.display_name or f"用户{ctx.address.user_id}",
+            channel=ctx.address.channel,
+            external_id=ctx.address.user_id,
+            chat_id=ctx.address.chat_id,
+            organization_id=invite.organization_id,
+            roles=(invite.role,),
+            now=ctx.now,
+        )
+    else:
+        await queries.grant_roles(
+            ctx.session, ctx.member.id, invite.organization_id, (invite.role,), ctx.now
+        )
+    ctx.affiliations = await queries.affiliations(ctx.session, ctx.member.id)
+    org = next(
+        a.organization for a in ctx.affiliations if a.organization.id == invite.organization_id
+    )
+    return [reply(texts.JOINED.format(org=org.name) + help_text(ctx))]
+
+
+async def invite(ctx: Context) -> list[Reply]:
+    """``/invite``: a new code for the secretary's organization."""
+    affiliation = ctx.reporting_affiliation
+    if ctx.member is None or affiliation is None:
+        return [reply(texts.ONLY_SECRETARY.format(command="/invite"))]
+    created = await queries.create_invite(
+        ctx.session, affiliation.organization.id, ctx.member.id, ctx.now
+    )
+    expires = created.expires_at.astimezone(ctx.tz)
+    text = texts.INVITE_CREATED.format(
+        code=created.code,
+        expires=f"{expires.year}年{expires.month}月{expires.day}日",
+        uses=created.max_uses,
+    )
+    if ctx.inbound.bot_username:
+        link = f"https://t.me/{ctx.inbound.bot_username}?start={created.code}"
+        text += texts.INVITE_LINK.format(link=link)
+    return [reply(text)]

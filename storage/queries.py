@@ -1,0 +1,444 @@
+"""Queries the handlers, the reports and the command line share.
+
+Every function takes an open :class:`~sqlalchemy.ext.asyncio.AsyncSession` (the caller owns the
+transaction) and explicit ``now`` (aware UTC) or local dates; none reads the clock.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Integer, case, delete, exists, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    ActivityRecord,
+    ChatIdentity,
+    ConversationState,
+    Invite,
+    Member,
+    Membership,
+    Organization,
+    OrganizationKind,
+    RecordStatus,
+    Role,
+)
+
+#: Invite codes avoid look-alike characters (0/O, 1/I/L) so they survive being read aloud.
+INVITE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+INVITE_LENGTH = 8
+INVITE_VALID_FOR = timedelta(days=14)
+INVITE_MAX_USES = 50
+
+
+# --- organizations and members -------------------------------------------------------------
+
+
+async def any_organization(session: AsyncSession) -> bool:
+    """Whether at least one organization exists (an empty database is waiting for a founder)."""
+    return bool(await session.scalar(select(exists().where(Organization.id.is_not(None)))))
+
+
+async def create_organization(
+    session: AsyncSession,
+    name: str,
+    now: datetime,
+    *,
+    kind: OrganizationKind = OrganizationKind.BRANCH,
+    parent_id: int | None = None,
+) -> Organization:
+    """Create an organization and return it with its id."""
+    org = Organization(name=name, kind=kind, parent_id=parent_id, created_at=now)
+    session.add(org)
+    await session.flush()
+    return org
+
+
+async def member_by_identity(
+    session: AsyncSession, channel: str, external_id: str
+) -> Member | None:
+    """The member behind a chat account, or ``None`` for a stranger."""
+    return await session.scalar(
+        select(Member)
+        .join(ChatIdentity, ChatIdentity.member_id == Member.id)
+        .where(ChatIdentity.channel == channel, ChatIdentity.external_id == external_id)
+    )
+
+
+async def add_member(
+    session: AsyncSession,
+    *,
+    name: str,
+    channel: str,
+    external_id: str,
+    chat_id: str,
+    organization_id: int,
+    roles: Iterable[Role],
+    now: datetime,
+) -> Member:
+    """Create a member with one chat identity and the given roles in an organization."""
+    member = Member(name=name, created_at=now)
+    session.add(member)
+    await session.flush()
+    session.add(
+        ChatIdentity(
+            channel=channel,
+            external_id=external_id,
+            chat_id=chat_id,
+            member_id=member.id,
+            created_at=now,
+        )
+    )
+    await grant_roles(session, member.id, organization_id, roles, now)
+    return member
+
+
+async def grant_roles(
+    session: AsyncSession,
+    member_id: int,
+    organization_id: int,
+    roles: Iterable[Role],
+    now: datetime,
+) -> None:
+    """Give a member roles in an organization; roles already held are left as they are."""
+    held = set(await roles_in(session, member_id, organization_id))
+    for role in roles:
+        if role not in held:
+            session.add(
+                Membership(
+                    member_id=member_id, organization_id=organization_id, role=role, created_at=now
+                )
+            )
+    await session.flush()
+
+
+async def roles_in(session: AsyncSession, member_id: int, organization_id: int) -> list[Role]:
+    """The roles a member holds in one organization."""
+    rows = await session.scalars(
+        select(Membership.role).where(
+            Membership.member_id == member_id, Membership.organization_id == organization_id
+        )
+    )
+    return list(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class Affiliation:
+    """A member's organization and the roles held there."""
+
+    organization: Organization
+    roles: frozenset[Role]
+
+    def can_report(self) -> bool:
+        """Secretaries and admins may request reports and invite."""
+        return bool(self.roles & {Role.SECRETARY, Role.ADMIN})
+
+
+async def affiliations(session: AsyncSession, member_id: int) -> list[Affiliation]:
+    """Every organization a member belongs to with the roles held, branches first, then by id."""
+    rows = (
+        await session.execute(
+            select(Organization, Membership.role)
+            .join(Membership, Membership.organization_id == Organization.id)
+            .where(Membership.member_id == member_id)
+            .order_by(Organization.id)
+        )
+    ).all()
+    by_org: dict[int, tuple[Organization, set[Role]]] = {}
+    for org, role in rows:
+        by_org.setdefault(org.id, (org, set()))[1].add(role)
+    result = [Affiliation(org, frozenset(roles)) for org, roles in by_org.values()]
+    result.sort(key=lambda a: (a.organization.kind != OrganizationKind.BRANCH, a.organization.id))
+    return result
+
+
+# --- invites -------------------------------------------------------------------------------
+
+
+def new_invite_code() -> str:
+    """A random code of :data:`INVITE_LENGTH` characters from :data:`INVITE_ALPHABET`."""
+    return "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
+
+
+async def create_invite(
+    session: AsyncSession,
+    organization_id: int,
+    created_by_id: int | None,
+    now: datetime,
+    *,
+    role: Role = Role.MEMBER,
+    valid_for: timedelta = INVITE_VALID_FOR,
+    max_uses: int = INVITE_MAX_USES,
+) -> Invite:
+    """Create an invite valid for ``valid_for`` from ``now`` and ``max_uses`` joins."""
+    invite = Invite(
+        code=new_invite_code(),
+        organization_id=organization_id,
+        role=role,
+        created_by_id=created_by_id,
+        max_uses=max_uses,
+        uses=0,
+        expires_at=now + valid_for,
+        created_at=now,
+    )
+    session.add(invite)
+    await session.flush()
+    return invite
+
+
+async def find_invite(session: AsyncSession, code: str) -> Invite | None:
+    """The invite with this code (case-insensitive), or ``None``."""
+    return await session.scalar(select(Invite).where(Invite.code == code.strip().upper()))
+
+
+async def use_invite(session: AsyncSession, invite: Invite) -> bool:
+    """Count one use of an invite, atomically; ``False`` when its uses ran out meanwhile."""
+    result = await session.execute(
+        update(Invite)
+        .where(Invite.id == invite.id, Invite.uses < Invite.max_uses)
+        .values(uses=Invite.uses + 1)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+# --- activity records ----------------------------------------------------------------------
+
+
+def live_records() -> Any:
+    """The condition for records that are not soft-deleted."""
+    return ActivityRecord.deleted_at.is_(None)
+
+
+async def add_record(session: AsyncSession, **fields: Any) -> ActivityRecord:
+    """Insert one activity record (the column names of :class:`ActivityRecord` as keywords)."""
+    record = ActivityRecord(**fields)
+    session.add(record)
+    await session.flush()
+    return record
+
+
+async def records_of_reporter(
+    session: AsyncSession, reporter_id: int, start: date, end: date
+) -> Sequence[ActivityRecord]:
+    """A member's live records with ``start <= occurred_on <= end``, oldest first (the /list
+    numbering)."""
+    rows = await session.scalars(
+        select(ActivityRecord)
+        .where(
+            ActivityRecord.reporter_id == reporter_id,
+            ActivityRecord.occurred_on.between(start, end),
+            live_records(),
+        )
+        .order_by(ActivityRecord.occurred_on, ActivityRecord.id)
+    )
+    return rows.all()
+
+
+async def soft_delete_record(session: AsyncSession, record_id: int, now: datetime) -> bool:
+    """Mark a record deleted; ``False`` when it was already gone."""
+    result = await session.execute(
+        update(ActivityRecord)
+        .where(ActivityRecord.id == record_id, live_records())
+        .values(deleted_at=now, updated_at=now)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+@dataclass(frozen=True, slots=True)
+class TypeTotal:
+    """Totals of one activity type over a period (status ``done`` unless asked otherwise).
+
+    ``count`` sums the records' counts; ``participants`` sums the head counts that were given
+    and ``without_participants`` counts records that gave none; ``approximate`` is true when any
+    count was approximate ("30余次").
+    """
+
+    activity_type: str
+    count: int
+    records: int
+    participants: int
+    without_participants: int
+    approximate: bool
+
+
+async def totals_by_type(
+    session: AsyncSession,
+    organization_ids: Sequence[int],
+    start: date,
+    end: date,
+    status: RecordStatus = RecordStatus.DONE,
+) -> list[TypeTotal]:
+    """Per-type totals of live records of the organizations in ``start..end``, aggregated in SQL."""
+    rows = await session.execute(
+        select(
+            ActivityRecord.activity_type,
+            func.sum(ActivityRecord.count),
+            func.count(ActivityRecord.id),
+            func.coalesce(func.sum(ActivityRecord.participants), 0),
+            func.sum(case((ActivityRecord.participants.is_(None), 1), else_=0)),
+            func.max(case((ActivityRecord.approximate, 1), else_=0).cast(Integer)),
+        )
+        .where(
+            ActivityRecord.organization_id.in_(organization_ids),
+            ActivityRecord.occurred_on.between(start, end),
+            ActivityRecord.status == status,
+            live_records(),
+        )
+        .group_by(ActivityRecord.activity_type)
+    )
+    return [
+        TypeTotal(str(t), int(c), int(n), int(p), int(w), bool(a))
+        for t, c, n, p, w, a in rows.all()
+    ]
+
+
+async def monthly_counts(
+    session: AsyncSession, organization_ids: Sequence[int], start: date, end: date
+) -> dict[tuple[str, int, int], int]:
+    """Done counts per (activity_type, year, month) in ``start..end``, for the gap checks."""
+    records = await session.execute(
+        select(
+            ActivityRecord.activity_type, ActivityRecord.occurred_on, ActivityRecord.count
+        ).where(
+            ActivityRecord.organization_id.in_(organization_ids),
+            ActivityRecord.occurred_on.between(start, end),
+            ActivityRecord.status == RecordStatus.DONE,
+            live_records(),
+        )
+    )
+    out: dict[tuple[str, int, int], int] = {}
+    for activity_type, occurred_on, count in records.all():
+        key = (activity_type, occurred_on.year, occurred_on.month)
+        out[key] = out.get(key, 0) + count
+    return out
+
+
+async def records_in_period(
+    session: AsyncSession,
+    organization_ids: Sequence[int],
+    start: date,
+    end: date,
+    status: RecordStatus | None = None,
+) -> Sequence[ActivityRecord]:
+    """Live records of the organizations in ``start..end``, by date (for notable items, the
+    plans section and traceability)."""
+    query = select(ActivityRecord).where(
+        ActivityRecord.organization_id.in_(organization_ids),
+        ActivityRecord.occurred_on.between(start, end),
+        live_records(),
+    )
+    if status is not None:
+        query = query.where(ActivityRecord.status == status)
+    rows = await session.scalars(query.order_by(ActivityRecord.occurred_on, ActivityRecord.id))
+    return rows.all()
+
+
+# --- conversation state --------------------------------------------------------------------
+
+
+async def load_state(
+    session: AsyncSession, channel: str, chat_id: str, user_id: str
+) -> ConversationState | None:
+    """The stored conversation step of one user in one chat, if any."""
+    return await session.scalar(
+        select(ConversationState).where(
+            ConversationState.channel == channel,
+            ConversationState.chat_id == chat_id,
+            ConversationState.user_id == user_id,
+        )
+    )
+
+
+async def save_state(
+    session: AsyncSession,
+    channel: str,
+    chat_id: str,
+    user_id: str,
+    state: str,
+    data: dict[str, Any],
+    token: str,
+    now: datetime,
+) -> None:
+    """Create or replace the conversation step of one user in one chat."""
+    row = await load_state(session, channel, chat_id, user_id)
+    if row is None:
+        session.add(
+            ConversationState(
+                channel=channel,
+                chat_id=chat_id,
+                user_id=user_id,
+                state=state,
+                data=data,
+                token=token,
+                updated_at=now,
+            )
+        )
+    else:
+        row.state, row.data, row.token, row.updated_at = state, data, token, now
+    await session.flush()
+
+
+async def clear_state(session: AsyncSession, channel: str, chat_id: str, user_id: str) -> None:
+    """Forget the conversation step of one user in one chat."""
+    await session.execute(
+        delete(ConversationState).where(
+            ConversationState.channel == channel,
+            ConversationState.chat_id == chat_id,
+            ConversationState.user_id == user_id,
+        )
+    )
+
+
+async def organization_tree_ids(session: AsyncSession, root_id: int) -> list[int]:
+    """``root_id`` and the ids of all organizations below it (a committee rolls up its branches)."""
+    ids, frontier = [root_id], [root_id]
+    while frontier:
+        children = list(
+            await session.scalars(
+                select(Organization.id).where(Organization.parent_id.in_(frontier))
+            )
+        )
+        frontier = [c for c in children if c not in ids]
+        ids.extend(frontier)
+    return ids
+
+
+async def notable_records(
+    session: AsyncSession, organization_ids: Sequence[int], start: date, end: date, per_type: int
+) -> Sequence[ActivityRecord]:
+    """Up to ``per_type`` done records of each type in ``start..end`` with a title, those with
+    the most participants first, then the earliest (a window function, one query)."""
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=ActivityRecord.activity_type,
+            order_by=(
+                func.coalesce(ActivityRecord.participants, -1).desc(),
+                ActivityRecord.occurred_on,
+                ActivityRecord.id,
+            ),
+        )
+        .label("rank")
+    )
+    ranked = (
+        select(ActivityRecord.id, rank)
+        .where(
+            ActivityRecord.organization_id.in_(organization_ids),
+            ActivityRecord.occurred_on.between(start, end),
+            ActivityRecord.status == RecordStatus.DONE,
+            ActivityRecord.title != "",
+            live_records(),
+        )
+        .subquery()
+    )
+    rows = await session.scalars(
+        select(ActivityRecord)
+        .join(ranked, ranked.c.id == ActivityRecord.id)
+        .where(ranked.c.rank <= per_type)
+        .order_by(ActivityRecord.occurred_on, ActivityRecord.id)
+    )
+    return rows.all()

@@ -1,0 +1,104 @@
+"""Shared fixtures: databases built by the real migrations, on SQLite and on PostgreSQL.
+
+PostgreSQL is the machine's server (``DJBOT_TEST_POSTGRES_URL``, default
+``postgresql://postgres@127.0.0.1:5432/test``). Each test session creates a fresh database
+there and drops it at the end. Without a reachable server those tests are skipped with the
+reason, except under ``CI=true``, where they fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy import text
+
+from bot.report import ReportTemplates
+from bot.settings import async_database_url
+from bot.taxonomy import load_taxonomy
+from handlers.dispatcher import ConversationDispatcher
+from storage import migrate
+from storage.database import Database
+from storage.models import Base
+
+POSTGRES_URL = os.environ.get(
+    "DJBOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+IN_CI = os.environ.get("CI", "").lower() == "true"
+SHANGHAI_NOON = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)  # 2026-11-20 12:00 in Shanghai
+
+
+def _dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+async def _postgres_reachable() -> str | None:
+    try:
+        conn = await asyncpg.connect(_dsn(POSTGRES_URL), timeout=3)
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        return f"PostgreSQL not reachable at {POSTGRES_URL}: {exc}"
+    await conn.close()
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, migrated to head; yields its URL."""
+    problem = asyncio.run(_postgres_reachable())
+    if problem:
+        if IN_CI:
+            pytest.fail(f"CI=true requires PostgreSQL: {problem}")
+        pytest.skip(problem)
+    name = f"djbot_test_{uuid.uuid4().hex[:10]}"
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(_dsn(POSTGRES_URL))
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    base, _, _ = POSTGRES_URL.rpartition("/")
+    url = async_database_url(f"{base}/{name}")
+
+    async def migrate_once() -> None:
+        db = Database(url)
+        await migrate.upgrade(db)
+        await db.dispose()
+
+    asyncio.run(migrate_once())
+    yield url
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated, empty database: a new SQLite file, or the session's PostgreSQL database
+    with every table emptied."""
+    if request.param == "sqlite":
+        database = Database(async_database_url(f"sqlite:///{tmp_path / 'djbot.sqlite3'}"))
+        await migrate.upgrade(database)
+    else:
+        database = Database(request.getfixturevalue("postgres_database"))
+        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        async with database.engine.begin() as conn:
+            await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def dispatcher(db: Database) -> ConversationDispatcher:
+    """The real dispatcher on the test database, Shanghai time, the shipped taxonomy."""
+    from zoneinfo import ZoneInfo
+
+    return ConversationDispatcher(
+        db, tz=ZoneInfo("Asia/Shanghai"), taxonomy=load_taxonomy(), templates=ReportTemplates()
+    )
