@@ -62,11 +62,12 @@ async def member_by_identity(
     session: AsyncSession, channel: str, external_id: str
 ) -> Member | None:
     """The member behind a chat account, or ``None`` for a stranger."""
-    return await session.scalar(
+    result = await session.execute(
         select(Member)
         .join(ChatIdentity, ChatIdentity.member_id == Member.id)
         .where(ChatIdentity.channel == channel, ChatIdentity.external_id == external_id)
     )
+    return result.scalar_one_or_none()
 
 
 async def add_member(
@@ -192,7 +193,8 @@ async def create_invite(
 
 async def find_invite(session: AsyncSession, code: str) -> Invite | None:
     """The invite with this code (case-insensitive), or ``None``."""
-    return await session.scalar(select(Invite).where(Invite.code == code.strip().upper()))
+    result = await session.execute(select(Invite).where(Invite.code == code.strip().upper()))
+    return result.scalar_one_or_none()
 
 
 async def use_invite(session: AsyncSession, invite: Invite) -> bool:
@@ -344,13 +346,14 @@ async def load_state(
     session: AsyncSession, channel: str, chat_id: str, user_id: str
 ) -> ConversationState | None:
     """The stored conversation step of one user in one chat, if any."""
-    return await session.scalar(
+    result = await session.execute(
         select(ConversationState).where(
             ConversationState.channel == channel,
             ConversationState.chat_id == chat_id,
             ConversationState.user_id == user_id,
         )
     )
+    return result.scalar_one_or_none()
 
 
 async def save_state(

@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import asyncpg
 import pytest
@@ -30,6 +32,7 @@ from storage.models import Base
 POSTGRES_URL = os.environ.get(
     "DJBOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
+T = TypeVar("T")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 SHANGHAI_NOON = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)  # 2026-11-20 12:00 in Shanghai
 
@@ -47,10 +50,17 @@ async def _postgres_reachable() -> str | None:
     return None
 
 
+def _run_in_thread(coro_fn: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine to completion on its own loop in a worker thread (usable from sync
+    fixtures even while a test's event loop is running)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(coro_fn())).result()
+
+
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str]:
     """A fresh PostgreSQL database for this test session, migrated to head; yields its URL."""
-    problem = asyncio.run(_postgres_reachable())
+    problem = _run_in_thread(_postgres_reachable)
     if problem:
         if IN_CI:
             pytest.fail(f"CI=true requires PostgreSQL: {problem}")
@@ -64,7 +74,7 @@ def postgres_database() -> Iterator[str]:
         finally:
             await conn.close()
 
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    _run_in_thread(lambda: admin(f'CREATE DATABASE "{name}"'))
     base, _, _ = POSTGRES_URL.rpartition("/")
     url = async_database_url(f"{base}/{name}")
 
@@ -73,9 +83,9 @@ def postgres_database() -> Iterator[str]:
         await migrate.upgrade(db)
         await db.dispose()
 
-    asyncio.run(migrate_once())
+    _run_in_thread(migrate_once)
     yield url
-    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    _run_in_thread(lambda: admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -66,7 +66,7 @@ async def test_first_user_founds_the_branch_and_becomes_secretary(
     user = Harness(dispatcher, "100", "张书记", now=NOW)
     replies = await user.say("/start")
     assert "党支部的全称" in Harness.text(replies)
-    replies = await user.say("/")  # not a name
+    replies = await user.say("党")  # too short for a name
     assert "2至100个字" in Harness.text(replies)
     replies = await user.say("市统计局机关第一党支部")
     assert "已创建“市统计局机关第一党支部”" in Harness.text(replies)
@@ -94,7 +94,11 @@ async def test_member_records_an_activity_with_the_card(
     assert replies[0].replace  # the card is updated in place
     assert "已保存1条记录" in Harness.text(replies)
     [record] = await all_records(db)
-    assert (record.activity_type, record.category, record.participants) == ("主题党日", "组织建设", 23)
+    assert (record.activity_type, record.category, record.participants) == (
+        "主题党日",
+        "组织建设",
+        23,
+    )
     assert record.occurred_on == date(2026, 11, 20)
     assert record.count == 1 and record.unit == "次" and record.status == "done"
     assert record.source_channel == "test" and record.raw_text.startswith("今天上午")
@@ -277,7 +281,12 @@ async def test_report_totals_and_structure(dispatcher: ConversationDispatcher) -
     assert report.startswith("第一党支部2026年第四季度党建工作总结")
     assert "主题党日2次，参与党员累计44人次" in report
     assert "支委会1次" in report
-    for heading in ("一、主要工作成效", "（一）组织建设方面", "二、存在的问题", "三、下一步工作计划"):
+    for heading in (
+        "一、主要工作成效",
+        "（一）组织建设方面",
+        "二、存在的问题",
+        "三、下一步工作计划",
+    ):
         assert heading in report
     assert "11月未召开支委会" in report or "11月尚未召开支委会" in report
     year = Harness.text(await secretary.say("/report 2026"))
