@@ -1082,6 +1082,22 @@ def _title_span(tx: _Text, m: _Mention, alone: bool) -> tuple[int, int]:
     return start, end
 
 
+#: A leading "when" (今天上午, 11月15日下午三点, 上周五) that the record's date already holds.
+_LEAD_WHEN_RE = re.compile(
+    r"^(?:(?:今天|昨天|前天|明天|后天|今日|昨日|明日|当天|"
+    r"(?:本|上|下|这)?(?:周|星期)[一二三四五六日天1-7]|"
+    r"(?:\d{4}年)?\d{1,2}月\d{1,2}[日号]?|\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[./]\d{1,2})"
+    r"(?:上午|下午|晚上|中午|早上|傍晚|晚)?"
+    r"(?:[\d一二三四五六七八九十]{1,3}[点时:：](?:\d{1,2}分?|半)?)?"
+    r"|(?:上午|下午|晚上|中午|早上))[，,、\s]*"
+)
+#: A trailing head count (，到场23人 / （参加21人）) that the record's participants already hold.
+_TAIL_PEOPLE_RE = re.compile(
+    r"(?:[，,；;]\s*|[（(])(?:共有?|全体党员|党员)?(?:参加|到场|出席|实到|到会|参会|参与|应到)"
+    r"[^，,；;。（()）]*[)）]?$"
+)
+
+
 def _title(text: str, origin: list[int] | None, span: tuple[int, int]) -> str:
     start, end = span
     if end <= start:
@@ -1090,6 +1106,9 @@ def _title(text: str, origin: list[int] | None, span: tuple[int, int]) -> str:
     title = raw.strip(_STRIP + "“”‘’\"'")
     title = _ENUM_RE.sub("", title, count=1).strip(_STRIP)
     title = title.lstrip(")）]】").rstrip("(（[【")
+    trimmed = _TAIL_PEOPLE_RE.sub("", _LEAD_WHEN_RE.sub("", title, count=1)).strip(_STRIP)
+    if len(trimmed) >= 4:
+        title = trimmed
     title = " ".join(title.split())
     if len(title) > TITLE_MAX:
         title = title[: TITLE_MAX - 1] + "…"

@@ -4,34 +4,25 @@ by the caller, never guessed."""
 
 from __future__ import annotations
 
-import re
 import unicodedata
-from datetime import date, timedelta
+from datetime import date
 
+from bot.dates import find_dates
 from bot.numerals import parse_int
 
-_RELATIVE_DAYS = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2}
-_FULL = re.compile(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?")
-_MONTH_DAY = re.compile(r"(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?")
 _NONE_WORDS = {"无", "没有", "不详", "未知", "空", "-", "0人"}
 
 
 def parse_date(text: str, today: date) -> date | None:
-    """A date typed as ``2026-03-15``, ``2026年3月15日``, ``3月15日``, ``3.15``, ``今天``,
-    ``昨天`` or ``前天``, relative to ``today``; a month-day later than today means last year.
-    ``None`` when the text is not such a date."""
-    raw = unicodedata.normalize("NFKC", text).strip()
-    if raw in _RELATIVE_DAYS:
-        return today - timedelta(days=_RELATIVE_DAYS[raw])
-    try:
-        if m := _FULL.fullmatch(raw):
-            return date(int(m[1]), int(m[2]), int(m[3]))
-        if m := _MONTH_DAY.fullmatch(raw):
-            day = date(today.year, int(m[1]), int(m[2]))
-            return day if day <= today else date(today.year - 1, day.month, day.day)
-    except ValueError:
+    """A date typed on its own, in any form the message reader knows (``2026-03-15``,
+    ``2026年3月15日``, ``3月15日``, ``3.15``, ``昨天``, ``上周五``…), read relative to ``today``;
+    a month-day later than today means last year. ``None`` unless the whole answer is one date.
+    """
+    raw = unicodedata.normalize("NFKC", text).strip().rstrip("。.")
+    mentions = find_dates(raw)
+    if len(mentions) != 1 or mentions[0].start != 0 or mentions[0].end < len(raw):
         return None
-    return None
+    return mentions[0].resolve(today)
 
 
 def _number(text: str) -> int | None:
