@@ -6,6 +6,7 @@ The migration scripts live in ``storage/migrations`` (shipped inside the package
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -26,28 +27,40 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-async def upgrade(db: Database, revision: str = "head") -> None:
-    """Upgrade the database to ``revision`` (default the newest)."""
+async def _run_alembic(db: Database, action: Callable[[Config], None]) -> None:
+    """Run an Alembic command on one connection of ``db``, in one transaction.
+
+    On SQLite, foreign keys are switched off for the duration: batch migrations copy and drop
+    tables, which enforced keys would refuse ("Making Other Kinds Of Table Schema Changes",
+    sqlite.org/lang_altertable.html). The pragma only takes effect outside a transaction.
+    """
     config = alembic_config(db.url)
 
     def run(connection: Connection) -> None:
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        action(config)
 
-    async with db.engine.begin() as connection:
-        await connection.run_sync(run)
+    async with db.engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        try:
+            await connection.run_sync(run)
+            await connection.commit()
+        finally:
+            if sqlite:
+                await connection.rollback()
+                await connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
+async def upgrade(db: Database, revision: str = "head") -> None:
+    """Upgrade the database to ``revision`` (default the newest)."""
+    await _run_alembic(db, lambda config: command.upgrade(config, revision))
 
 
 async def downgrade(db: Database, revision: str) -> None:
     """Downgrade the database to ``revision`` (``base`` empties it)."""
-    config = alembic_config(db.url)
-
-    def run(connection: Connection) -> None:
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
-
-    async with db.engine.begin() as connection:
-        await connection.run_sync(run)
+    await _run_alembic(db, lambda config: command.downgrade(config, revision))
 
 
 async def current(db: Database) -> str | None:

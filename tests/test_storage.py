@@ -24,6 +24,9 @@ async def test_migrations_round_trip(db: Database) -> None:
     model_tables = set(Base.metadata.tables)
     assert model_tables <= await table_names(db)
     assert await migrate.current(db) == migrate.head()
+    async with db.session() as session:  # data in a tree must not block the way down
+        parent = await queries.create_organization(session, "机关党委", NOW)
+        await queries.create_organization(session, "第一党支部", NOW, parent_id=parent.id)
     await migrate.downgrade(db, "base")
     assert await migrate.current(db) is None
     assert not model_tables & await table_names(db)
