@@ -22,9 +22,8 @@ import asyncio
 import getpass
 import json
 import logging
-import signal
 import sys
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -247,30 +246,12 @@ def cmd_chat(args: argparse.Namespace) -> int:
     return _run(_chat(args))
 
 
-async def _serve(settings: Settings) -> int:
-    from bot.app import open_app
-    from bot.channels.telegram import TelegramChannel
-
-    app = await open_app(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    telegram = TelegramChannel(settings, app.dispatcher)
-    try:
-        await telegram.start()
-        logging.getLogger(__name__).info("Telegram 已连接：@%s", telegram.bot_username)
-        await stop.wait()
-    finally:
-        await telegram.stop()
-        await app.close()
-    return 0
-
-
 def cmd_run(args: argparse.Namespace) -> int:
+    from bot.runtime import configured_channels, serve
+
     settings = _settings()
-    if settings.telegram_token:
-        return _run(_serve(settings))
+    if configured_channels(settings):
+        return _run(serve(settings))
     print(
         "未配置任何聊天渠道（DJBOT_TELEGRAM_TOKEN 为空），改用本地控制台。\n"
         "也可直接运行：djbot chat --user 用户名 --name 姓名",
@@ -325,7 +306,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="输出文件")
     p.add_argument("--today", help="今天的日期（YYYY-MM-DD）")
     p.set_defaults(func=cmd_report)
+    for register in _extensions():
+        register(sub)
     return parser
+
+
+def _extensions() -> list[Callable[[Any], None]]:
+    """``register(subparsers)`` functions of feature modules that add their own sub-commands
+    (each module keeps its commands next to its code; this list is the only shared line)."""
+    import importlib
+
+    modules: list[str] = []
+    return [importlib.import_module(name).register for name in modules]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -110,7 +110,10 @@ def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
 
 
 class Organization(Base):
-    """A party organization; ``parent_id`` forms the committee -> branch tree."""
+    """A party organization; ``parent_id`` forms the committee -> branch tree.
+
+    ``wecom_webhook_url`` is the branch group's WeCom group-robot (群机器人) webhook, if any.
+    """
 
     __tablename__ = "organizations"
 
@@ -122,6 +125,7 @@ class Organization(Base):
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("organizations.id", ondelete="RESTRICT"), index=True
     )
+    wecom_webhook_url: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime]
 
     parent: Mapped[Organization | None] = relationship(remote_side=[id])
@@ -244,3 +248,20 @@ class ConversationState(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     token: Mapped[str] = mapped_column(String(16), default="")
     updated_at: Mapped[datetime]
+
+
+class InboundReceipt(Base):
+    """A delivery already taken in, so a retried or replayed one is recognised in any process.
+
+    ``key`` is channel-specific: a WeCom ``MsgId`` (WeCom retries a callback three times when it
+    gets no answer within 5 s), a callback nonce, a Telegram update id. Rows older than the
+    channel's window may be deleted.
+    """
+
+    __tablename__ = "inbound_receipts"
+    __table_args__ = (UniqueConstraint("channel", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(String(128))
+    received_at: Mapped[datetime] = mapped_column(index=True)
