@@ -4,7 +4,7 @@ async engine from ``sqlalchemy.url`` when run by the ``alembic`` command itself.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 from sqlalchemy import Connection
@@ -16,7 +16,7 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
     """Autogenerate writes our UTC timestamp type as a plain ``sa.DateTime()``, so migration
     scripts do not import the models."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
