@@ -98,3 +98,29 @@ class Dispatcher(Protocol):
     async def handle(self, inbound: Inbound) -> list[Reply]:
         """Handle one message; never raises for bad user input (answers in Chinese instead)."""
         ...
+
+
+class SendError(Exception):
+    """A reply could not be delivered to a stored address by a :class:`Sender`.
+
+    ``permanent`` is true when retrying cannot help (the user blocked the bot, left the company,
+    the request was rejected); ``retry_after`` is the channel's flood-control wait in seconds,
+    if that was the cause. The channel's own error is the ``__cause__``.
+    """
+
+    def __init__(self, message: str, *, permanent: bool, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+class Sender(Protocol):
+    """A channel that can message a stored address outside a conversation (reminders)."""
+
+    async def send(self, address: Address, reply: Reply) -> None:
+        """Deliver ``reply`` to ``address``.
+
+        Raises:
+            SendError: delivery failed; see its ``permanent`` and ``retry_after``.
+        """
+        ...

@@ -69,7 +69,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.splitting import split_text, utf16_size
 from bot.settings import Settings
-from handlers.types import CHANNEL_TELEGRAM, Address, Dispatcher, Inbound, Reply
+from handlers.types import CHANNEL_TELEGRAM, Address, Dispatcher, Inbound, Reply, SendError
 
 __all__ = [
     "ALLOWED_UPDATES",
@@ -118,20 +118,6 @@ _LEADING_COMMAND = re.compile(r"^(/[A-Za-z0-9_]+)@([A-Za-z0-9_]+)")
 _NOT_MODIFIED = "message is not modified"
 
 _T = TypeVar("_T")
-
-
-class SendError(Exception):
-    """A reply could not be delivered by :meth:`TelegramChannel.send`.
-
-    ``permanent`` is true when retrying cannot help (the user blocked the bot, the chat is gone,
-    the request was rejected); ``retry_after`` is Telegram's flood-control wait in seconds, if
-    that was the cause. The original ``telegram.error.TelegramError`` is the ``__cause__``.
-    """
-
-    def __init__(self, message: str, *, permanent: bool, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.permanent = permanent
-        self.retry_after = retry_after
 
 
 def file_base_url(base_url: str) -> str:
