@@ -316,7 +316,9 @@ def _extensions() -> list[Callable[[Any], None]]:
     (each module keeps its commands next to its code; this list is the only shared line)."""
     import importlib
 
-    modules: list[str] = []
+    modules: list[str] = [
+        "bot.cli_admin",
+    ]
     return [importlib.import_module(name).register for name in modules]
 
 
