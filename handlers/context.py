@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -57,7 +57,6 @@ class Context:
     member: Member | None
     affiliations: list[queries.Affiliation]
     state: ConversationState | None
-    extras: dict[str, Any] = field(default_factory=dict)
 
     @property
     def address(self) -> Address:

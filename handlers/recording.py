@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from bot.periods import current_quarter
-from bot.reader import ParsedRecord, Reading, read_message
+from bot.reader import ParsedRecord, read_message
 from handlers import texts
 from handlers.context import Context, StepChoice, reply
 from handlers.types import Reply
@@ -106,9 +106,9 @@ async def ask_type(ctx: Context, data: dict[str, Any], index: int, *, replace: b
     return [reply(texts.ASK_TYPE.format(title=title), buttons, replace=replace)]
 
 
-async def on_text(ctx: Context, reading: Reading | None = None) -> list[Reply]:
+async def on_text(ctx: Context) -> list[Reply]:
     """A member's free text with no step pending: read it and show the card, or answer."""
-    reading = reading or read_message(ctx.inbound.text, ctx.today, ctx.taxonomy)
+    reading = read_message(ctx.inbound.text, ctx.today, ctx.taxonomy)
     if not reading.records:
         answer = {
             "greeting": texts.GREETING,

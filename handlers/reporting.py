@@ -19,7 +19,7 @@ async def report(ctx: Context, argument: str) -> list[Reply]:
     try:
         period = parse_period(argument, ctx.today)
     except ValueError as exc:
-        return [reply(texts.REPORT_PERIOD_INVALID.format(error=exc))]
+        return [reply(str(exc))]
     draft = await assemble_report(
         ctx.session, affiliation.organization, period, ctx.today, ctx.taxonomy
     )

@@ -97,4 +97,3 @@ DELETE_NOT_FOUND = "本季度没有第{n}条记录，发送 /list 查看编号�
 DELETE_CONFIRM = "确认删除这条记录？\n{line}"
 DELETED = "已删除：{line}"
 
-REPORT_PERIOD_INVALID = "{error}"
