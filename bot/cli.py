@@ -325,12 +325,11 @@ def _extensions() -> list[Callable[[Any], None]]:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``djbot`` console script; returns the exit code."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
+        from bot.logs import configure_logging
+
+        settings = _settings()
+        configure_logging(settings.log_level, settings.log_format)
         return int(args.func(args))
     except KeyboardInterrupt:
         return 130

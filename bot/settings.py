@@ -7,6 +7,7 @@ environment itself.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
@@ -64,7 +65,10 @@ class Settings(BaseSettings):
     templates_dir: Path | None = Field(
         default=None, description="A directory of report templates that override the shipped ones."
     )
-    log_level: str = Field(default="INFO")
+    log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="`json`: one JSON object per line, for log collectors."
+    )
 
     @field_validator("timezone")
     @classmethod
