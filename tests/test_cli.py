@@ -87,6 +87,49 @@ def test_chat_with_a_fixed_date_and_report_command(tmp_path: Path) -> None:
     assert bad.returncode == 2 and "报告期" in bad.stderr
 
 
+def test_import_report_files_trace_and_export(tmp_path: Path) -> None:
+    assert djbot(tmp_path, "org", "create", "第一党支部").stdout.strip() == "1"
+    good = tmp_path / "in.csv"
+    good.write_text(
+        "occurred_on,activity_type,count,participants,title,reporter\n"
+        "2026-10-09,主题党日,1,21,赴纪念馆开展主题党日,张三\n"
+        "2026-11-05,支委会,1,7,研究发展党员,李四\n",
+        encoding="utf-8",
+    )
+    bad = tmp_path / "bad.csv"
+    bad.write_text("occurred_on,activity_type\n2026-10-09,主题党日\n2026-13-01,支委会\n")
+    rejected = djbot(tmp_path, "import", "--org", "1", str(bad))
+    assert rejected.returncode == 1
+    assert "第3行：日期“2026-13-01”无法识别" in rejected.stderr
+    imported = djbot(tmp_path, "import", "--org", "1", str(good))
+    assert imported.returncode == 0, imported.stderr
+    assert "已导入2条记录（第一党支部）" in imported.stdout and "张三、李四" in imported.stdout
+    assert djbot(tmp_path, "import", "--org", "1", str(good)).returncode == 1  # not twice
+
+    args = ["report", "--org", "1", "--period", "2026Q4", "--today", "2026-12-01"]
+    traced = djbot(tmp_path, *args, "--trace")
+    assert traced.returncode == 0, traced.stderr
+    assert "本季度共开展主题党日1次，参与党员累计21人次" in traced.stdout
+    assert "主题党日（次）\t1\t1\t一致\t1" in traced.stdout
+    assert "文中数字均有活动记录支持" in traced.stdout
+    word = djbot(tmp_path, *args, "--format", "docx")
+    path = tmp_path / "第一党支部2026年第四季度党建工作总结.docx"
+    assert word.returncode == 0 and str(path) in word.stdout
+    assert path.read_bytes()[:2] == b"PK"
+    sheet = djbot(tmp_path, *args, "--format", "xlsx", "--out", "ledger.xlsx")
+    assert sheet.returncode == 0 and (tmp_path / "ledger.xlsx").stat().st_size > 0
+
+    out = tmp_path / "out.jsonl"
+    exported = djbot(tmp_path, "export", "--org", "1", "--period", "2026", str(out))
+    assert exported.returncode == 0 and "已导出2条记录" in exported.stdout
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [(r["activity_type"], r["participants"], r["reporter"]) for r in rows] == [
+        ("主题党日", 21, "张三"),
+        ("支委会", 7, "李四"),
+    ]
+    assert djbot(tmp_path, "export", "--org", "1", str(tmp_path / "x.pdf")).returncode == 2
+
+
 def test_database_commands_and_org_create(tmp_path: Path) -> None:
     assert "未初始化" in djbot(tmp_path, "db", "current").stdout
     assert djbot(tmp_path, "db", "upgrade").returncode == 0
