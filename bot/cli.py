@@ -8,7 +8,7 @@
     djbot org create NAME          prints the new organization's id
     djbot parse [--today D] [--json] TEXT     read one message
     djbot parse --batch            JSON lines {"text", "today"} in, {"records": [...]} out
-    djbot report --org ID --period P --format text|md [--out FILE]
+    djbot report|import|export ...   drafts, ledgers, data in and out (bot/cli_reports.py)
 
 Settings come from the environment (``DJBOT_*``) and ``.env``. Heavy modules are imported
 inside the commands, so ``djbot parse --batch`` starts fast. This is the adapter layer: it may
@@ -25,7 +25,6 @@ import logging
 import sys
 from collections.abc import Callable, Coroutine
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -167,45 +166,6 @@ def cmd_org(args: argparse.Namespace) -> int:
     return _run(_org_create(args))
 
 
-# --- report ----------------------------------------------------------------------------------
-
-
-async def _report(args: argparse.Namespace) -> int:
-    from bot.app import open_app
-    from bot.periods import parse_period
-    from bot.report import assemble_report
-    from storage.models import Organization
-
-    settings = _settings()
-    today = _local_today(settings, args.today)
-    try:
-        period = parse_period(args.period or "", today)
-    except ValueError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    app = await open_app(settings)
-    try:
-        async with app.db.session() as session:
-            org = await session.get(Organization, args.org)
-            if org is None:
-                print(f"组织 {args.org} 不存在。", file=sys.stderr)
-                return 1
-            draft = await assemble_report(session, org, period, today, app.taxonomy)
-        text = app.templates.render(draft, args.format)
-    finally:
-        await app.close()
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
-        print(f"已写入 {args.out}")
-    else:
-        sys.stdout.write(text)
-    return 0
-
-
-def cmd_report(args: argparse.Namespace) -> int:
-    return _run(_report(args))
-
-
 # --- chat and run ----------------------------------------------------------------------------
 
 
@@ -253,7 +213,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if configured_channels(settings):
         return _run(serve(settings))
     print(
-        "未配置任何聊天渠道（DJBOT_TELEGRAM_TOKEN 为空），改用本地控制台。\n"
+        "未配置任何聊天渠道（未设置 DJBOT_TELEGRAM_TOKEN，企业微信设置也不完整），"
+        "改用本地控制台。\n"
         "也可直接运行：djbot chat --user 用户名 --name 姓名",
         file=sys.stderr,
     )
@@ -298,14 +259,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="输出 JSON")
     p.add_argument("--batch", action="store_true", help="从标准输入逐行读取 JSON")
     p.set_defaults(func=cmd_parse)
-
-    p = sub.add_parser("report", help="生成党建工作总结草稿")
-    p.add_argument("--org", type=int, required=True, help="组织编号")
-    p.add_argument("--period", default="", help="报告期：2026、2026H1、2026Q3……默认本季度")
-    p.add_argument("--format", default="text", choices=["text", "md"])
-    p.add_argument("--out", help="输出文件")
-    p.add_argument("--today", help="今天的日期（YYYY-MM-DD）")
-    p.set_defaults(func=cmd_report)
     for register in _extensions():
         register(sub)
     return parser
@@ -318,6 +271,8 @@ def _extensions() -> list[Callable[[Any], None]]:
 
     modules: list[str] = [
         "bot.cli_admin",
+        "bot.cli_reports",
+        "bot.cli_reminders",
     ]
     return [importlib.import_module(name).register for name in modules]
 

@@ -53,15 +53,42 @@ class _TelegramService:
 
 
 def configured_channels(settings: Settings) -> list[str]:
-    """Names of the chat channels the settings enable (empty: console only)."""
-    return ["telegram"] if settings.telegram_token else []
+    """Names of the chat channels the settings enable (empty: console only). WeCom needs its
+    CorpID, AgentId, Secret, Token and EncodingAESKey."""
+    from bot.channels.wecom import wecom_configured
+
+    channels = ["telegram"] if settings.telegram_token else []
+    if wecom_configured(settings):
+        channels.append("wecom")
+    return channels
 
 
 def build_services(settings: Settings, app: App) -> list[Service]:
-    """The services this process runs, in start order."""
+    """The services this process runs, in start order.
+
+    With WeCom on, its channel starts before the HTTP server (``DJBOT_HTTP_HOST``/``PORT``)
+    that serves its callback, so the server stops first and the channel then finishes the
+    messages already queued.
+    """
     services: list[Service] = []
     if settings.telegram_token:
         services.append(_TelegramService(settings, app))
+    if "wecom" in configured_channels(settings):
+        from bot.channels.wecom.channel import WeComChannel
+        from bot.web import WebServer
+
+        wecom = WeComChannel(settings, app.dispatcher, app.db)
+        web_server = WebServer(settings.http_host, settings.http_port, db=app.db)
+        web_server.add_routes(wecom.routes())
+        services += [wecom, web_server]
+    from bot.scheduler import SENDING_CHANNELS, ReminderService
+
+    # reminders run when a configured chat channel can send them (bot/scheduler.py)
+    if settings.reminders_enabled and SENDING_CHANNELS & set(configured_channels(settings)):
+        from bot.deadlines import PlanDefaults
+
+        app.dispatcher.reminder_defaults = PlanDefaults.from_settings(settings)  # for /deadlines
+        services.append(ReminderService(settings, app.db, app.taxonomy, app.dispatcher))
     return services
 
 

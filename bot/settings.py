@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("data")
@@ -59,6 +59,18 @@ class Settings(BaseSettings):
         default="https://api.telegram.org/bot",
         description="Bot API base; the token is appended. Self-hosted Bot API servers need it.",
     )
+    wecom_corp_id: str = Field(default="", description="WeCom CorpID (企业ID).")
+    wecom_agent_id: int | None = Field(default=None, description="The self-built app's AgentId.")
+    wecom_secret: str = Field(default="", description="The self-built app's Secret.")
+    wecom_token: str = Field(default="", description="Callback Token (接收消息 settings).")
+    wecom_aes_key: str = Field(
+        default="", description="Callback EncodingAESKey, 43 letters and digits."
+    )
+    wecom_api_base_url: str = Field(
+        default="https://qyapi.weixin.qq.com", description="WeCom server API root."
+    )
+    http_host: str = Field(default="127.0.0.1", description="Where the HTTP server listens.")
+    http_port: int = Field(default=8080, ge=0, le=65535, description="HTTP server port.")
     taxonomy_file: Path | None = Field(
         default=None, description="A TOML file that extends or overrides the activity taxonomy."
     )
@@ -69,12 +81,79 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field(
         default="text", description="`json`: one JSON object per line, for log collectors."
     )
+    # --- reminders (bot/deadlines.py, bot/delivery.py, bot/scheduler.py) ---
+    reminders_enabled: bool = Field(
+        default=True, description="Run the reminder scheduler inside `djbot run`."
+    )
+    deadlines: str = Field(
+        default="quarter=0,half=0,year=0",
+        description="Default deadlines: kind=days after the period's last day; omitted = none.",
+    )
+    reminder_offsets: str = Field(
+        default="7,3,1", description="Days before a deadline that reminders go out."
+    )
+    reminder_time: str = Field(default="09:00", description="Local time the daily sweep sends.")
+    quiet_hours: str = Field(
+        default="21:00-08:00", description="Local hours without reminders; `off` for none."
+    )
+    monthly_nudge_day: int = Field(
+        default=25, ge=0, le=31, description="Day of the monthly nudge to secretaries; 0 = off."
+    )
+    reminder_lease_seconds: int = Field(
+        default=600, ge=60, description="A claimed reminder is taken over after this long."
+    )
+    reminder_concurrency: int = Field(
+        default=16, ge=1, le=64, description="Reminders in flight at once (pacing still applies)."
+    )
 
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
         ZoneInfo(value)  # raises ZoneInfoNotFoundError (a KeyError) for an unknown zone
         return value
+
+    @field_validator("deadlines")
+    @classmethod
+    def _valid_deadlines(cls, value: str) -> str:
+        from bot.deadlines import parse_deadline_spec
+
+        parse_deadline_spec(value)  # raises ValueError with a Chinese message
+        return value
+
+    @field_validator("reminder_offsets")
+    @classmethod
+    def _valid_offsets(cls, value: str) -> str:
+        from bot.deadlines import parse_offsets
+
+        parse_offsets(value)
+        return value
+
+    @field_validator("reminder_time")
+    @classmethod
+    def _valid_time(cls, value: str) -> str:
+        from bot.deadlines import parse_hhmm
+
+        parse_hhmm(value)
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _valid_quiet_hours(cls, value: str) -> str:
+        from bot.deadlines import QuietHours
+
+        QuietHours.parse(value)
+        return value
+
+    @model_validator(mode="after")
+    def _send_time_not_quiet(self) -> Settings:
+        from bot.deadlines import QuietHours, parse_hhmm
+
+        if QuietHours.parse(self.quiet_hours).contains(parse_hhmm(self.reminder_time)):
+            raise ValueError(
+                f"提醒发送时间 {self.reminder_time} 落在免打扰时段 {self.quiet_hours} 内，"
+                "提醒将永远不会发送"
+            )
+        return self
 
     @property
     def tz(self) -> ZoneInfo:

@@ -13,9 +13,11 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC
 from zoneinfo import ZoneInfo
 
+from bot.deadlines import PlanDefaults
 from bot.report import ReportTemplates
 from bot.taxonomy import Taxonomy
-from handlers import onboarding, recording, records, reporting, texts
+from bot.workdays import WorkdayCalendar
+from handlers import onboarding, recording, records, reminder_commands, reporting, texts
 from handlers.context import Context, reply
 from handlers.help import help_text
 from handlers.types import Inbound, Reply
@@ -55,15 +57,27 @@ class ConversationDispatcher:
         tz: the users' time zone; each message's local date comes from its ``received_at``.
         taxonomy: the activity taxonomy the reader and reports use.
         templates: the report templates.
+        reminder_defaults: the bot-wide deadlines ``/deadlines`` shows and edits on top of
+            (``PlanDefaults.from_settings``); the built-in defaults when omitted.
+        calendar: working days for ``/deadlines``; the installed chinesecalendar when omitted.
     """
 
     def __init__(
-        self, db: Database, *, tz: ZoneInfo, taxonomy: Taxonomy, templates: ReportTemplates
+        self,
+        db: Database,
+        *,
+        tz: ZoneInfo,
+        taxonomy: Taxonomy,
+        templates: ReportTemplates,
+        reminder_defaults: PlanDefaults | None = None,
+        calendar: WorkdayCalendar | None = None,
     ) -> None:
         self.db = db
         self.tz = tz
         self.taxonomy = taxonomy
         self.templates = templates
+        self.reminder_defaults = reminder_defaults or PlanDefaults()
+        self.calendar = calendar or WorkdayCalendar()
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         """Handle one message; never raises for what a user sends (see module docstring)."""
@@ -95,6 +109,8 @@ class ConversationDispatcher:
         command = split_command(ctx.inbound.text) if ctx.inbound.choice is None else None
         if command is not None:
             return await self._command(ctx, *command)
+        if reminder_commands.is_record_now(ctx):  # a reminder's "现在登记" button
+            return await reminder_commands.record_now(ctx)
         action = ctx.pressed()
         if action is False:
             return [reply(texts.STALE_BUTTON)]
@@ -128,5 +144,11 @@ class ConversationDispatcher:
                 return await reporting.report(ctx, argument)
             case "invite":
                 return await onboarding.invite(ctx)
+            case "remind":
+                return await reminder_commands.remind(ctx, argument)
+            case "deadlines":
+                return await reminder_commands.deadlines(
+                    ctx, argument, self.reminder_defaults, self.calendar
+                )
             case _:
                 return [reply(texts.UNKNOWN_COMMAND.format(command=f"/{name}"[:40]))]

@@ -16,6 +16,7 @@ HELP_MEMBER = (
     "命令：\n"
     "/list 查看本季度我的记录\n"
     "/delete 编号 删除一条记录\n"
+    "/remind off 不再接收报送提醒（/remind on 恢复）\n"
     "/cancel 取消当前操作\n"
     "/help 使用说明"
 )
@@ -23,7 +24,8 @@ HELP_MEMBER = (
 HELP_SECRETARY_EXTRA = (
     "\n\n书记、管理员还可以：\n"
     "/report 生成本季度党建工作总结草稿（也可 /report 2026、/report 2026H1、/report 2026Q3）\n"
-    "/invite 生成邀请码，邀请党员加入"
+    "/invite 生成邀请码，邀请党员加入\n"
+    "/deadlines 查看或调整报送截止日期和提醒（如 /deadlines 季度 +5、/deadlines 提前 7,3,1）"
 )
 
 STRANGER = (
@@ -96,4 +98,3 @@ DELETE_USAGE = "请在命令后写上编号，例如：/delete 2（编号见 /li
 DELETE_NOT_FOUND = "本季度没有第{n}条记录，发送 /list 查看编号。"
 DELETE_CONFIRM = "确认删除这条记录？\n{line}"
 DELETED = "已删除：{line}"
-

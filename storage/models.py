@@ -29,6 +29,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql import expression
 
 #: Stable constraint names, so Alembic migrations name what they create the same on every
 #: backend (SQLAlchemy docs, "Configuring Constraint Naming Conventions").
@@ -132,13 +133,19 @@ class Organization(Base):
 
 
 class Member(Base):
-    """A person (党员) who reports; reached through one or more chat identities."""
+    """A person (党员) who reports; reached through one or more chat identities.
+
+    ``reminders_enabled`` is the member's own switch for deadline reminders (``/remind off``).
+    """
 
     __tablename__ = "members"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime]
+    reminders_enabled: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=expression.true()
+    )
 
 
 class ChatIdentity(Base):
@@ -265,3 +272,107 @@ class InboundReceipt(Base):
     channel: Mapped[str] = mapped_column(String(20))
     key: Mapped[str] = mapped_column(String(128))
     received_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ReminderKind(enum.StrEnum):
+    """What a reminder is about: a summary deadline (报送截止) or the monthly nudge (每月提示)."""
+
+    DEADLINE = "deadline"
+    MONTHLY = "monthly"
+
+
+class ReminderStatus(enum.StrEnum):
+    """Where one reminder to one member stands in the send log.
+
+    ``pending``: queued by a sweep; ``claimed``: a sweep took it and is sending it (a claim
+    older than the lease may be taken again: its sweep died); ``sent``: delivered; ``failed``:
+    given up (blocked bot, no chat account, no sender for the channel, too many attempts);
+    ``skipped``: no longer needed when its turn came (the member switched reminders off, the
+    monthly gap was filled); ``expired``: its day passed before it could be sent (dropped, see
+    ``bot.delivery``).
+    """
+
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    EXPIRED = "expired"
+
+
+class ReminderSend(Base):
+    """The send log: one row per reminder per member, claimed in the database before sending.
+
+    The unique key (member, organization, kind, deadline, offset_days) makes a reminder go out
+    at most once however many sweeps or processes run (``bot.delivery``). ``deadline`` is the
+    local due date (for the monthly nudge: the month's last day); ``offset_days`` how many days
+    before it the reminder was planned; ``remind_on`` the local working day it is sent on.
+    ``periods`` lists the period keys the reminder covers (``2026Q2,2026H1`` share June 30).
+    ``claim_token`` identifies the sweep holding the claim since ``claimed_at`` (UTC);
+    ``button_token`` authenticates the reminder's "现在登记" button. ``attempts`` counts
+    delivery tries; ``error`` is the last failure, for operators.
+    """
+
+    __tablename__ = "reminder_sends"
+    __table_args__ = (
+        UniqueConstraint(
+            "member_id",
+            "organization_id",
+            "kind",
+            "deadline",
+            "offset_days",
+            name="uq_reminder_sends_key",
+        ),
+        Index("ix_reminder_sends_day_status", "remind_on", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[ReminderKind] = mapped_column(_enum(ReminderKind, "reminder_kind"))
+    deadline: Mapped[date] = mapped_column(Date)
+    offset_days: Mapped[int] = mapped_column(Integer)
+    remind_on: Mapped[date] = mapped_column(Date)
+    periods: Mapped[str] = mapped_column(String(60), default="")
+    status: Mapped[ReminderStatus] = mapped_column(
+        _enum(ReminderStatus, "reminder_status"), default=ReminderStatus.PENDING
+    )
+    channel: Mapped[str | None] = mapped_column(String(20))
+    chat_id: Mapped[str | None] = mapped_column(String(100))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claim_token: Mapped[str] = mapped_column(String(32), default="")
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    button_token: Mapped[str] = mapped_column(String(16), default="")
+    error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class DeadlineSetting(Base):
+    """An organization's own deadlines and reminder offsets (``/deadlines``); ``None`` in a
+    column means "the default from the settings" (``DJBOT_DEADLINES``,
+    ``DJBOT_REMINDER_OFFSETS``).
+
+    ``*_days`` move a deadline relative to the period's last day (``+5``: five days after,
+    ``-10``: ten days before); ``*_enabled`` false turns that deadline off; ``offsets`` is a
+    comma list of days before the deadline (``"7,3,1"``).
+    """
+
+    __tablename__ = "deadline_settings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), unique=True
+    )
+    quarter_days: Mapped[int | None] = mapped_column(Integer)
+    half_days: Mapped[int | None] = mapped_column(Integer)
+    year_days: Mapped[int | None] = mapped_column(Integer)
+    quarter_enabled: Mapped[bool | None] = mapped_column(Boolean)
+    half_enabled: Mapped[bool | None] = mapped_column(Boolean)
+    year_enabled: Mapped[bool | None] = mapped_column(Boolean)
+    offsets: Mapped[str | None] = mapped_column(String(40))
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime]

@@ -10,9 +10,23 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Integer, case, delete, exists, func, select, update
+from sqlalchemy import (
+    Date,
+    Integer,
+    Table,
+    and_,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -435,6 +449,382 @@ async def notable_records(
             ActivityRecord.status == RecordStatus.DONE,
             ActivityRecord.title != "",
             live_records(),
+        )
+        .subquery()
+    )
+    rows = await session.scalars(
+        select(ActivityRecord)
+        .join(ranked, ranked.c.id == ActivityRecord.id)
+        .where(ranked.c.rank <= per_type)
+        .order_by(ActivityRecord.occurred_on, ActivityRecord.id)
+    )
+    return rows.all()
+
+
+# --- reports, traceability, import and export (issue 4) --------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MonthTotal:
+    """Totals of one organization's records of one activity type in one calendar month.
+
+    Same measures as :class:`TypeTotal`; ``year``/``month`` are those of the local date
+    ``occurred_on``; ``top_titled`` is the largest head count among the month's records that
+    have a title (``None`` if none gave one), which bounds the notable-record query.
+    """
+
+    organization_id: int
+    activity_type: str
+    year: int
+    month: int
+    count: int
+    records: int
+    participants: int
+    without_participants: int
+    approximate: bool
+    top_titled: int | None = None
+
+
+async def _scope_columns(
+    session: AsyncSession, organization_ids: Sequence[int], start: date, end: date
+) -> tuple[Any, Any]:
+    """The (organization_id, occurred_on) expressions to filter a report scan on.
+
+    On SQLite, when ``start..end`` of the organizations holds more than an eighth of the table,
+    they are written ``+column``: SQLite's documented way to keep a term off an index, because
+    one sequential scan then beats a random table access per row through the
+    (organization_id, occurred_on) index (``bench/RESULTS.md``: a year of 100,000 records about
+    3x faster). The two counts deciding it are cheap: one reads only the index, the other is the
+    largest rowid. PostgreSQL's planner makes this choice itself from its statistics.
+    """
+    organization: Any = ActivityRecord.organization_id
+    occurred_on: Any = ActivityRecord.occurred_on
+    if session.get_bind().dialect.name != "sqlite":
+        return organization, occurred_on
+    in_range = await session.scalar(
+        select(func.count()).where(
+            organization.in_(organization_ids), occurred_on.between(start, end)
+        )
+    )
+    table = await session.scalar(select(func.max(ActivityRecord.id)))
+    if in_range and table and in_range * 8 > table:
+        name = ActivityRecord.__tablename__
+        organization = literal_column(f"+{name}.organization_id", Integer)
+        occurred_on = literal_column(f"+{name}.occurred_on", Date)
+    return organization, occurred_on
+
+
+async def monthly_totals(
+    session: AsyncSession,
+    organization_ids: Sequence[int],
+    start: date,
+    end: date,
+    status: RecordStatus = RecordStatus.DONE,
+) -> list[MonthTotal]:
+    """Totals per (organization, activity type, year, month) of live records in ``start..end``,
+    aggregated in SQL in one scan: at most organizations x types x months rows, whatever the
+    number of records. Reports derive per-type totals, gap checks, per-branch tables and the
+    notable-record bounds from it.
+    """
+    if session.get_bind().dialect.name == "sqlite":  # dates are stored as 'YYYY-MM-DD'
+        year_month: Any = func.substr(ActivityRecord.occurred_on, 1, 7)
+    else:
+        year_month = func.to_char(ActivityRecord.occurred_on, "YYYY-MM")
+    organization, occurred_on = await _scope_columns(session, organization_ids, start, end)
+    rows = await session.execute(
+        select(
+            ActivityRecord.organization_id,
+            ActivityRecord.activity_type,
+            year_month,
+            func.sum(ActivityRecord.count),
+            func.count(ActivityRecord.id),
+            func.coalesce(func.sum(ActivityRecord.participants), 0),
+            func.sum(case((ActivityRecord.participants.is_(None), 1), else_=0)),
+            func.max(case((ActivityRecord.approximate, 1), else_=0).cast(Integer)),
+            func.max(case((ActivityRecord.title != "", ActivityRecord.participants))),
+        )
+        .where(
+            organization.in_(organization_ids),
+            occurred_on.between(start, end),
+            ActivityRecord.status == status,
+            live_records(),
+        )
+        # not organization_id first: SQLite would walk the index in that order, with a random
+        # table access per row, instead of scanning the table
+        .group_by(ActivityRecord.activity_type, year_month, ActivityRecord.organization_id)
+    )
+    return [
+        MonthTotal(
+            int(o),
+            str(t),
+            int(ym[:4]),
+            int(ym[5:7]),
+            int(c),
+            int(n),
+            int(p),
+            int(w),
+            bool(a),
+            None if top is None else int(top),
+        )
+        for o, t, ym, c, n, p, w, a, top in rows.all()
+    ]
+
+
+async def planned_records(
+    session: AsyncSession, organization_ids: Sequence[int], start: date, end: date, limit: int
+) -> tuple[Sequence[ActivityRecord], int]:
+    """The first ``limit`` live planned records in ``start..end`` by date, and how many there
+    are in all (two bounded queries)."""
+    where = (
+        ActivityRecord.organization_id.in_(organization_ids),
+        ActivityRecord.occurred_on.between(start, end),
+        ActivityRecord.status == RecordStatus.PLANNED,
+        live_records(),
+    )
+    total = int(await session.scalar(select(func.count(ActivityRecord.id)).where(*where)) or 0)
+    rows = await session.scalars(
+        select(ActivityRecord)
+        .where(*where)
+        .order_by(ActivityRecord.occurred_on, ActivityRecord.id)
+        .limit(limit)
+    )
+    return rows.all(), total
+
+
+async def records_behind(
+    session: AsyncSession,
+    organization_ids: Sequence[int],
+    start: date,
+    end: date,
+    *,
+    status: RecordStatus = RecordStatus.DONE,
+    activity_types: Sequence[str] | None = None,
+    with_participants: bool | None = None,
+    record_id: int | None = None,
+) -> list[tuple[int, int, int | None]]:
+    """``(id, count, participants)`` of the live records a report figure counts, by id.
+
+    ``activity_types`` ``None`` means every type; ``with_participants`` ``True``/``False``
+    keeps records that did / did not give a head count; ``record_id`` narrows to one record.
+    Used by ``--trace`` only (it loads one row per record).
+    """
+    query = select(ActivityRecord.id, ActivityRecord.count, ActivityRecord.participants).where(
+        ActivityRecord.organization_id.in_(organization_ids),
+        ActivityRecord.occurred_on.between(start, end),
+        ActivityRecord.status == status,
+        live_records(),
+    )
+    if activity_types is not None:
+        query = query.where(ActivityRecord.activity_type.in_(activity_types))
+    if with_participants is True:
+        query = query.where(ActivityRecord.participants.is_not(None))
+    elif with_participants is False:
+        query = query.where(ActivityRecord.participants.is_(None))
+    if record_id is not None:
+        query = query.where(ActivityRecord.id == record_id)
+    rows = await session.execute(query.order_by(ActivityRecord.id))
+    return [(int(i), int(c), None if p is None else int(p)) for i, c, p in rows.all()]
+
+
+async def organizations_by_id(
+    session: AsyncSession, organization_ids: Sequence[int]
+) -> dict[int, Organization]:
+    """The organizations with these ids (missing ids are left out)."""
+    rows = await session.scalars(select(Organization).where(Organization.id.in_(organization_ids)))
+    return {org.id: org for org in rows.all()}
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """One record as the ledger (台账) and ``djbot export`` show it: stored fields plus the
+    reporter's and the organization's names."""
+
+    record_id: int
+    organization: str
+    occurred_on: date
+    activity_type: str
+    category: str
+    count: int
+    approximate: bool
+    unit: str
+    participants: int | None
+    title: str
+    status: RecordStatus
+    reporter: str
+    text: str
+
+
+async def ledger_entries(
+    session: AsyncSession, organization_ids: Sequence[int], start: date, end: date
+) -> list[LedgerEntry]:
+    """Every live record (done and planned) of the organizations in ``start..end``, by date and
+    id, with the reporter's name (``""`` if none) and the organization's name."""
+    rows = await session.execute(
+        select(
+            ActivityRecord.id,
+            Organization.name,
+            ActivityRecord.occurred_on,
+            ActivityRecord.activity_type,
+            ActivityRecord.category,
+            ActivityRecord.count,
+            ActivityRecord.approximate,
+            ActivityRecord.unit,
+            ActivityRecord.participants,
+            ActivityRecord.title,
+            ActivityRecord.status,
+            func.coalesce(Member.name, ""),
+            ActivityRecord.raw_text,
+        )
+        .join(Organization, Organization.id == ActivityRecord.organization_id)
+        .outerjoin(Member, Member.id == ActivityRecord.reporter_id)
+        .where(
+            ActivityRecord.organization_id.in_(organization_ids),
+            ActivityRecord.occurred_on.between(start, end),
+            live_records(),
+        )
+        .order_by(ActivityRecord.occurred_on, ActivityRecord.id)
+    )
+    return [LedgerEntry(*row) for row in rows.tuples().all()]
+
+
+async def member_ids_by_name(
+    session: AsyncSession, organization_ids: Sequence[int], names: Iterable[str]
+) -> dict[str, int]:
+    """Members with a role in one of the organizations, by name (the lowest id for a name two
+    members share); names not found are left out."""
+    wanted = sorted(set(names))
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(Member.name, func.min(Member.id))
+        .join(Membership, Membership.member_id == Member.id)
+        .where(Membership.organization_id.in_(organization_ids), Member.name.in_(wanted))
+        .group_by(Member.name)
+    )
+    return {str(name): int(member_id) for name, member_id in rows.all()}
+
+
+async def insert_records(
+    session: AsyncSession, rows: Sequence[dict[str, Any]], batch_size: int = 5000
+) -> int:
+    """Insert activity records (column names of :class:`ActivityRecord` as keys) with
+    executemany in batches, inside the caller's transaction; returns how many."""
+    # Core insert on the table, not the ORM's bulk path: one executemany per batch
+    statement = insert(cast(Table, ActivityRecord.__table__))
+    for i in range(0, len(rows), batch_size):
+        await session.execute(statement, list(rows[i : i + batch_size]))
+    return len(rows)
+
+
+async def imported_from(
+    session: AsyncSession, organization_ids: Sequence[int], key_prefix: str
+) -> int:
+    """How many live records of the organizations came from an import whose
+    ``source_message_id`` starts with ``key_prefix`` (a file already imported)."""
+    return int(
+        await session.scalar(
+            select(func.count(ActivityRecord.id)).where(
+                ActivityRecord.organization_id.in_(organization_ids),
+                ActivityRecord.source_channel == "import",
+                ActivityRecord.source_message_id.startswith(key_prefix, autoescape=True),
+                live_records(),
+            )
+        )
+        or 0
+    )
+
+
+# --- inbound receipts (de-duplication of deliveries across processes) ----------------------
+
+
+async def claim_receipt(session: AsyncSession, channel: str, key: str, now: datetime) -> bool:
+    """Record that the delivery ``(channel, key)`` was taken in; ``False`` if it already was.
+
+    Atomic across processes (``INSERT ... ON CONFLICT DO NOTHING`` on the unique
+    ``(channel, key)``), so of two processes receiving the same retried delivery exactly one
+    gets ``True``. ``key`` is at most 128 characters (a WeCom ``MsgId``, a callback nonce...).
+
+    Raises:
+        ValueError: ``key`` is empty or longer than 128 characters.
+    """
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from storage.models import InboundReceipt
+
+    if not key or len(key) > 128:
+        raise ValueError("receipt key must be 1-128 characters")
+    values = {"channel": channel, "key": key, "received_at": now}
+    if session.get_bind().dialect.name == "postgresql":
+        stmt: Any = postgresql.insert(InboundReceipt).values(**values)
+    else:
+        stmt = sqlite.insert(InboundReceipt).values(**values)
+    stmt = stmt.on_conflict_do_nothing(index_elements=["channel", "key"])
+    inserted = await session.scalar(stmt.returning(InboundReceipt.id))
+    return inserted is not None
+
+
+async def delete_receipts_before(session: AsyncSession, channel: str, before: datetime) -> int:
+    """Delete ``channel``'s receipts received before ``before`` (past every retry and replay
+    window); returns how many were deleted."""
+    from storage.models import InboundReceipt
+
+    result = await session.execute(
+        delete(InboundReceipt)
+        .where(InboundReceipt.channel == channel, InboundReceipt.received_at < before)
+        .returning(InboundReceipt.id)
+    )
+    return len(result.all())
+
+
+async def notable_records_at_least(
+    session: AsyncSession,
+    organization_ids: Sequence[int],
+    start: date,
+    end: date,
+    per_type: int,
+    floors: dict[str, int],
+) -> Sequence[ActivityRecord]:
+    """:func:`notable_records` with a bound: records of a type in ``floors`` are candidates
+    only with at least that many participants, so the window function sorts a few rows, not
+    the period's every record. Correct when each floor is at most the ``per_type``-th largest
+    head count of titled records of its type (the caller derives it from
+    :attr:`MonthTotal.top_titled`: the ``per_type``-th largest of the monthly maxima)."""
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=ActivityRecord.activity_type,
+            order_by=(
+                func.coalesce(ActivityRecord.participants, -1).desc(),
+                ActivityRecord.occurred_on,
+                ActivityRecord.id,
+            ),
+        )
+        .label("rank")
+    )
+    organization, occurred_on = await _scope_columns(session, organization_ids, start, end)
+    bounded = [
+        and_(ActivityRecord.activity_type == name, ActivityRecord.participants >= floor)
+        for name, floor in sorted(floors.items())
+    ]
+    candidates = or_(ActivityRecord.activity_type.not_in(list(floors)), *bounded)
+    if floors:
+        # a cheap first test that rejects most rows before the per-type ones
+        candidates = and_(
+            or_(
+                ActivityRecord.participants >= min(floors.values()),
+                ActivityRecord.activity_type.not_in(list(floors)),
+            ),
+            candidates,
+        )
+    ranked = (
+        select(ActivityRecord.id, rank)
+        .where(
+            organization.in_(organization_ids),
+            occurred_on.between(start, end),
+            ActivityRecord.status == RecordStatus.DONE,
+            ActivityRecord.title != "",
+            live_records(),
+            candidates,
         )
         .subquery()
     )

@@ -95,6 +95,8 @@ BOT_COMMANDS: Final[tuple[tuple[str, str], ...]] = (
     ("delete", "删除记录（/delete 编号）"),
     ("report", "生成党建工作总结草稿"),
     ("invite", "生成邀请码"),
+    ("remind", "报送提醒开关（/remind on 或 off）"),
+    ("deadlines", "查看或调整报送截止日期"),
     ("cancel", "取消当前操作"),
 )
 
@@ -285,6 +287,25 @@ class TelegramChannel:
         # PTB quirk: if initialize() failed (e.g. a rejected token) the application counts as
         # not initialized and shutdown() returns early, leaving the bot's HTTP clients open.
         await application.bot.shutdown()
+
+    async def open(self) -> None:
+        """Connect for sending only (``getMe``): no polling, no command menu. For
+        :meth:`send` from a process that does not receive (``djbot reminders run-due``).
+
+        Raises:
+            telegram.error.InvalidToken: the token was rejected (HTTP 401/404).
+            telegram.error.NetworkError: the Bot API could not be reached.
+        """
+        try:
+            await self._application.initialize()
+            self._bot_username = self._application.bot.username
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def close(self) -> None:
+        """Undo :meth:`open` (the same as :meth:`stop`). Idempotent."""
+        await self.stop()
 
     async def __aenter__(self) -> TelegramChannel:
         await self.start()

@@ -200,6 +200,8 @@ class FakeTelegram:
         self.host = host
         self.port = 0
         self.calls: list[tuple[str, JSON]] = []
+        #: ``time.monotonic()`` at the arrival of each request in :attr:`calls`, same order.
+        self.call_times: list[float] = []
         self.sent: defaultdict[int, list[SentMessage]] = defaultdict(list)
         self.answered: dict[str, JSON] = {}
         self.users: dict[int, JSON] = {}
@@ -217,6 +219,9 @@ class FakeTelegram:
         self._pending_callbacks: set[str] = set()
         self._allowed_updates: list[str] = []
         self._faults: defaultdict[str, deque[_Fault]] = defaultdict(deque)
+        self._periodic: defaultdict[str, list[tuple[int, _Fault]]] = defaultdict(list)
+        self._method_counts: defaultdict[str, int] = defaultdict(int)
+        self._delays: dict[str, float] = {}
         self._waiters: list[asyncio.Future[None]] = []
         self._poll_generation = 0
         self._closing = False
@@ -459,7 +464,43 @@ class FakeTelegram:
         for _ in range(times):
             self._faults[method.lower()].append(fault)
 
+    def fail_every(
+        self, method: str, every: int, status: int = 429, *, retry_after: int | None = 1
+    ) -> None:
+        """Make every ``every``-th call of ``method`` (counted from the server's start) fail
+        like :meth:`fail_next` does; several can run at once (a 429 every 1000th and a 502 every
+        150th call; the first listed wins when both fall on one call). ``every=0`` stops all of
+        the method's. Faults queued with :meth:`fail_next` come first. For long runs
+        (benchmarks) with faults throughout."""
+        if every <= 0:
+            self._periodic.pop(method.lower(), None)
+            return
+        self.fail_next(method, status, retry_after=retry_after)
+        fault = self._faults[method.lower()].pop()
+        self._periodic[method.lower()].append((every, fault))
+
+    def slow(self, method: str, seconds: float) -> None:
+        """Answer ``method`` only after ``seconds`` (the request is recorded in :attr:`calls` at
+        once, its effect, e.g. the message, happens after the wait); 0 = at once again."""
+        self._delays[method.lower()] = seconds
+
     # --- reading what happened ------------------------------------------------------------------
+
+    def busiest_second(self, method: str) -> int:
+        """The most calls of ``method`` that arrived within any one second (a sliding window
+        over :attr:`call_times`), for checking flood limits such as 30 messages per second."""
+        times = [
+            t
+            for (name, _), t in zip(self.calls, self.call_times, strict=True)
+            if name.lower() == method.lower()
+        ]
+        best = 0
+        first = 0
+        for last, moment in enumerate(times):
+            while moment - times[first] >= 1.0:
+                first += 1
+            best = max(best, last - first + 1)
+        return best
 
     def calls_of(self, method: str) -> list[JSON]:
         """Params of every call of ``method`` (any letter case), oldest first."""
@@ -559,12 +600,21 @@ class FakeTelegram:
         except (ValueError, json.JSONDecodeError) as exc:
             return self._error_response(ApiError(400, f"Bad Request: {exc}"))
         self.calls.append((canonical, {**params, **files}))
+        self.call_times.append(time.monotonic())
+        self._method_counts[requested.lower()] += 1
+        delay = self._delays.get(requested.lower())
+        if delay:
+            await asyncio.sleep(delay)
         self._notify()
         try:
             faults = self._faults.get(requested.lower())
             if faults:
                 fault = faults.popleft()
                 raise ApiError(fault.status, fault.description, fault.retry_after)
+            count = self._method_counts[requested.lower()]
+            for every, fault in self._periodic.get(requested.lower(), ()):
+                if count % every == 0:
+                    raise ApiError(fault.status, fault.description, fault.retry_after)
             if handler is None:
                 raise ApiError(404, "Not Found")
             result = handler(params, files)

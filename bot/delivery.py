@@ -1,0 +1,808 @@
+"""Delivering reminders: the sweep. The database decides what is due and records every send.
+
+One :func:`sweep` at instant ``now`` (aware; local date and time in the configured zone):
+
+1. **Drop the old.** Rows of earlier days still unsent become ``expired``; reminders of the
+   last :attr:`ReminderConfig.lookback_days` days that were never queued (the bot was down) are
+   written as ``expired`` too. Each group is logged once, with its count: missed reminders of
+   an earlier day are not sent late.
+2. **Queue today's.** After the send time (default 09:00) and outside quiet hours (default
+   21:00-08:00), every reminder of each organization's plan for today gets a ``pending`` row per
+   recipient (``INSERT ... ON CONFLICT DO NOTHING`` on the key member, organization, kind,
+   deadline, offset). Missed reminders of *today* are therefore sent by any later sweep of the
+   same day (the scheduler sweeps hourly).
+3. **Claim, send, record.** Workers take rows one by one with an atomic ``UPDATE`` (pending, or
+   claimed longer than the lease ago), build the message from the current records, send it
+   through the member's channel (a :class:`~handlers.types.Sender` per channel name), and mark
+   the row ``sent``, ``failed`` (permanent error, no chat account, no sender for the channel,
+   :attr:`ReminderConfig.max_attempts` reached) or ``pending`` again (transient failures after
+   :attr:`ReminderConfig.max_tries` tries: the next sweep retries).
+
+Guarantees:
+
+* Nobody gets a reminder twice from two sweeps or two processes: a row is sent only by the sweep
+  whose claim changed it, and a sent row is never claimed again.
+* Nobody is lost when a sweep is killed (SIGKILL, power loss): its claimed rows become claimable
+  again once the lease (default 10 minutes, longer than any retry chain) has run out, and the
+  hourly sweep sends them. Only the messages in flight at the kill (at most
+  :attr:`ReminderConfig.concurrency`) may arrive twice: Telegram offers no idempotency key, so a
+  message delivered just before the kill and not yet marked ``sent`` is sent again.
+
+Pacing (:class:`Pacer`, one per channel): Telegram allows about 30 messages per second overall
+and one per second per chat (https://core.telegram.org/bots/faq, "My bot is hitting limits, how
+do I avoid this?"); the Telegram pacer (:func:`telegram_pacer`) spaces messages evenly at 28.5
+a second, never more than 29 in any sliding second, and one per chat per second. A 429 answer
+(``SendError.retry_after``) pauses the whole channel for that long and the message is retried;
+5xx and network errors are retried with exponential backoff (1, 2, 4, 8 s, capped at 30 s).
+Other channels bring their own pacing through ``pacers`` (WeCom: see its adapter);
+:func:`default_pacer` applies otherwise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import secrets
+import time as monotonic_time
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import reminders
+from bot.deadlines import (
+    DeadlineRules,
+    PlanDefaults,
+    QuietHours,
+    apply_overrides,
+    parse_hhmm,
+)
+from bot.gaps import find_gaps
+from bot.periods import Period, parse_period
+from bot.reminders import DueReminder
+from bot.taxonomy import Taxonomy
+from bot.workdays import WorkdayCalendar
+from handlers.types import CHANNEL_TELEGRAM, Address, Reply, Sender, SendError
+from storage import queries
+from storage import reminder_queries as rq
+from storage.database import Database
+from storage.models import (
+    Member,
+    Organization,
+    OrganizationKind,
+    ReminderKind,
+    ReminderSend,
+    ReminderStatus,
+)
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+# --- settings --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderConfig:
+    """How reminders are planned and delivered (from the settings, see :meth:`from_settings`).
+
+    ``send_time`` is the local time from which a day's reminders go out; ``lease`` how long a
+    claim protects a row from other sweeps (must exceed the longest retry chain: ``max_tries``
+    tries with backoff up to ``backoff_cap`` seconds and waits up to ``max_wait`` seconds);
+    ``lookback_days`` how far back missed reminders are looked for (to log and drop them).
+    """
+
+    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    rules: DeadlineRules = field(default_factory=DeadlineRules)
+    send_time: time = time(9, 0)
+    quiet: QuietHours = field(default_factory=lambda: QuietHours(time(21), time(8)))
+    nudge_day: int = 25
+    lease: timedelta = timedelta(minutes=10)
+    concurrency: int = 16
+    max_tries: int = 5
+    max_attempts: int = 15
+    backoff_base: float = 1.0
+    backoff_cap: float = 30.0
+    max_wait: float = 300.0
+    lookback_days: int = 7
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> ReminderConfig:
+        """Build from :class:`bot.settings.Settings` (fields ``reminder_*``, ``deadlines``,
+        ``quiet_hours``, ``monthly_nudge_day``, ``timezone``).
+
+        Raises:
+            ValueError: a malformed setting (Chinese message).
+        """
+        defaults = PlanDefaults.from_settings(settings)
+        return cls(
+            tz=settings.tz,
+            rules=defaults.rules,
+            send_time=parse_hhmm(settings.reminder_time),
+            quiet=QuietHours.parse(settings.quiet_hours),
+            nudge_day=defaults.nudge_day,
+            lease=timedelta(seconds=settings.reminder_lease_seconds),
+            concurrency=settings.reminder_concurrency,
+        )
+
+
+# --- pacing ----------------------------------------------------------------------------------
+
+
+class Pacer:
+    """Paces sends on one channel: ``rate`` starts per ``window`` seconds on average and never
+    more than ``limit`` (default ``rate`` rounded up) in any ``window`` (a sliding window over
+    the actual starts), at most one start per chat every ``per_chat`` seconds, and none while
+    held (:meth:`hold`, after a 429).
+
+    Starts are spread evenly on a schedule of slots ``window / rate`` apart. The schedule, not
+    the actual start, sets the next slot, so a waiter woken a millisecond late does not shift
+    every later slot (that drift alone cost 3% of the rate). A slot missed by less than
+    :attr:`catch_up` intervals is still used; after a longer gap (idle, a hold) the schedule
+    restarts at the current time, so a pause is never followed by a burst.
+
+    ``clock`` is monotonic seconds, ``sleep`` an awaitable sleep (tests pass fakes).
+    """
+
+    #: How late (in slot intervals) a start may still use its slot.
+    catch_up = 2
+
+    def __init__(
+        self,
+        rate: float,
+        window: float = 1.0,
+        per_chat: float = 1.0,
+        *,
+        limit: int | None = None,
+        clock: Callable[[], float] = monotonic_time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        if rate <= 0 or window <= 0:
+            raise ValueError("rate and window must be > 0")
+        self.rate = rate
+        self.limit = limit if limit is not None else math.ceil(rate)
+        self.window = window
+        self.per_chat = per_chat
+        self._interval = window / rate
+        self._clock = clock
+        self._sleep = sleep
+        self._starts: deque[float] = deque()
+        self._chat_ready: dict[str, float] = {}
+        self._held_until = 0.0
+        self._next_slot = 0.0
+        self._lock = asyncio.Lock()
+
+    def hold(self, seconds: float, chat: str | None = None) -> None:
+        """Pause all starts (and ``chat``'s) for ``seconds`` from now (Telegram's
+        ``retry_after``)."""
+        until = self._clock() + seconds
+        self._held_until = max(self._held_until, until)
+        if chat is not None:
+            self._chat_ready[chat] = max(self._chat_ready.get(chat, 0.0), until)
+
+    async def wait_turn(self, chat: str) -> None:
+        """Wait until a message to ``chat`` may start, and count it as started."""
+        while True:
+            ready = self._chat_ready.get(chat, 0.0) - self._clock()
+            if ready > 0:
+                await self._sleep(ready)
+                continue
+            async with self._lock:
+                while True:
+                    now = self._clock()
+                    while self._starts and self._starts[0] <= now - self.window:
+                        self._starts.popleft()
+                    slot = self._next_slot
+                    if slot < now - self.catch_up * self._interval:
+                        slot = now  # idle or held: start the schedule afresh, no burst
+                    wait = max(self._held_until - now, slot - now)
+                    if len(self._starts) >= self.limit:
+                        wait = max(wait, self._starts[0] + self.window - now)
+                    if wait <= 0:
+                        break
+                    await self._sleep(wait)
+                if self._chat_ready.get(chat, 0.0) > now:
+                    continue  # held for this chat meanwhile: wait outside the lock
+                self._next_slot = slot + self._interval
+                self._starts.append(now)
+                if len(self._chat_ready) > 100_000:
+                    self._chat_ready = {c: t for c, t in self._chat_ready.items() if t > now}
+                self._chat_ready[chat] = now + self.per_chat
+                return
+
+
+def telegram_pacer() -> Pacer:
+    """Telegram's: 28.5 a second on average and at most 29 in any second as sent, one per chat
+    per second. Telegram allows about 30 a second; the half-message margin absorbs network
+    jitter (requests sent 35 ms apart may arrive closer) and leaves room for conversation
+    replies."""
+    return Pacer(28.5, 1.0, 1.0, limit=29)
+
+
+def default_pacer() -> Pacer:
+    """For a channel without its own pacer: 10 a second, one per chat every 2 seconds."""
+    return Pacer(10, 1.0, 2.0)
+
+
+def default_pacers() -> dict[str, Pacer]:
+    """A pacer per known channel (Telegram); others get :func:`default_pacer` on first use."""
+    return {CHANNEL_TELEGRAM: telegram_pacer()}
+
+
+# --- the sweep -------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class SweepSummary:
+    """What one sweep did. Counts are reminders (one per member and reminder)."""
+
+    now: datetime
+    today: date
+    tz: ZoneInfo
+    queued: int = 0
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    retry_later: int = 0
+    expired: int = 0
+    taken_elsewhere: int = 0
+    quiet: bool = False
+    before_send_time: bool = False
+    stopped: bool = False
+    warnings: list[str] = field(default_factory=list)
+    failures: Counter[str] = field(default_factory=Counter)
+
+    def text(self) -> str:
+        """A Chinese summary for the command line and the log."""
+        local = self.now.astimezone(self.tz)
+        head = f"{local:%Y-%m-%d %H:%M}（{self.tz.key}）提醒检查："
+        if self.quiet:
+            head += "当前为免打扰时段，未发送。"
+        elif self.before_send_time:
+            head += "未到今天的发送时间，未发送。"
+        counts = (
+            f"新排队{self.queued}条，发送{self.sent}条，失败{self.failed}条，"
+            f"跳过{self.skipped}条，稍后重试{self.retry_later}条，过期未发{self.expired}条。"
+        )
+        lines = [head + counts]
+        if self.taken_elsewhere:
+            lines.append(f"另有{self.taken_elsewhere}条正由其他进程发送。")
+        if self.stopped:
+            lines.append("发送中途停止，剩余提醒留待下次检查。")
+        lines += [f"失败原因：{reason}（{n}条）" for reason, n in self.failures.most_common(5)]
+        lines += [f"警告：{w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+@dataclass(slots=True)
+class _Prepared:
+    address: Address | None = None
+    reply: Reply | None = None
+    attempts: int = 0
+    skip: str | None = None
+    fail: str | None = None
+
+
+@dataclass(slots=True)
+class _OrgCache:
+    org: Organization
+    tree: list[int]
+    leading: set[int]
+    branches: list[Organization]
+
+
+class Sweep:
+    """One sweep (see the module docstring); use :func:`sweep`."""
+
+    def __init__(
+        self,
+        db: Database,
+        senders: Mapping[str, Sender],
+        now: datetime,
+        config: ReminderConfig,
+        *,
+        taxonomy: Taxonomy,
+        calendar: WorkdayCalendar,
+        pacers: dict[str, Pacer] | None = None,
+        clock: Clock | None = None,
+        sleep: Sleep = asyncio.sleep,
+        stop: asyncio.Event | None = None,
+    ) -> None:
+        if now.tzinfo is None:
+            raise ValueError("now must be timezone-aware")
+        self.db = db
+        self.senders = senders
+        self.now = now.astimezone(UTC)
+        self.config = config
+        self.taxonomy = taxonomy
+        self.calendar = calendar
+        self.pacers = pacers if pacers is not None else default_pacers()
+        started = monotonic_time.monotonic()
+        self.clock: Clock = clock or (
+            lambda: self.now + timedelta(seconds=monotonic_time.monotonic() - started)
+        )
+        self.sleep = sleep
+        self.stop = stop or asyncio.Event()
+        self.local = self.now.astimezone(config.tz)
+        self.today = self.local.date()
+        self.summary = SweepSummary(self.now, self.today, config.tz)
+        self._orgs: dict[int, _OrgCache] = {}
+        self._secretary: dict[
+            tuple[int, str, date, int], tuple[int, int, list[str], list[str]]
+        ] = {}
+        self._halted: set[str] = set()
+
+    # --- 1 and 2: drop the old, queue today's --------------------------------------------------
+
+    async def run(self) -> SweepSummary:
+        """Run the sweep; returns its summary. Never raises for a failed send."""
+        await self._expire_old()
+        config = self.config
+        if config.quiet.contains(self.local.time()):
+            self.summary.quiet = True
+            return self.summary
+        if self.local.time() < config.send_time:
+            self.summary.before_send_time = True
+            return self.summary
+        await self._queue_today()
+        await self._deliver()
+        return self.summary
+
+    async def _expire_old(self) -> None:
+        async with self.db.session() as session:
+            stale = await rq.expire_before(session, self.today, self.now)
+        groups = Counter((r.organization_id, r.kind, r.deadline, r.remind_on) for r in stale)
+        for (org_id, kind, deadline, remind_on), n in groups.items():
+            log.warning(
+                "丢弃%d条过期未发的提醒（组织%d，%s，截止%s，提醒日%s）",
+                n,
+                org_id,
+                kind,
+                deadline,
+                remind_on,
+            )
+        self.summary.expired += len(stale)
+
+    async def _queue_today(self) -> None:
+        first = self.today - timedelta(days=self.config.lookback_days)
+        async with self.db.session() as session:
+            organizations = await rq.organizations_with_members(session)
+            overrides = await rq.deadline_settings(session)
+            unknown = set()
+            for org in organizations:
+                rules = apply_overrides(self.config.rules, overrides.get(org.id))
+                nudge = self.config.nudge_day if org.kind is OrganizationKind.BRANCH else 0
+                for due in reminders.due_between(
+                    first, self.today, rules, self.calendar, nudge_day=nudge
+                ):
+                    if due.estimated:
+                        unknown.update({due.remind_on.year, due.deadline.year})
+                    if due.remind_on == self.today:
+                        await self._queue(session, org, due)
+                    else:
+                        await self._drop_missed(session, org, due)
+        self.summary.warnings += [
+            self.calendar.fallback_warning(y) for y in self.calendar.unknown_years(unknown)
+        ]
+
+    @staticmethod
+    def _key(due: DueReminder) -> rq.SendKey:
+        kind = ReminderKind.MONTHLY if due.kind == "monthly" else ReminderKind.DEADLINE
+        return rq.SendKey(kind, due.deadline, due.offset_days, due.remind_on, due.period_keys)
+
+    async def _queue(self, session: AsyncSession, org: Organization, due: DueReminder) -> None:
+        key = self._key(due)
+        if due.kind == "monthly":
+            if not await self._monthly_gaps(session, org, due.main_period):
+                return
+            wanted = await rq.recipients(session, org.id, roles=rq.LEADING_ROLES)
+        else:
+            wanted = await rq.recipients(session, org.id)
+        have = await rq.members_with_row(session, org.id, key)
+        new = [m for m in wanted if m not in have]
+        tokens = [secrets.token_hex(4) for _ in new]
+        self.summary.queued += await rq.insert_rows(
+            session, org.id, key, new, ReminderStatus.PENDING, self.now, button_tokens=tokens
+        )
+
+    async def _drop_missed(
+        self, session: AsyncSession, org: Organization, due: DueReminder
+    ) -> None:
+        key = self._key(due)
+        day_end = datetime.combine(due.remind_on + timedelta(days=1), time(0), self.config.tz)
+        roles = rq.LEADING_ROLES if due.kind == "monthly" else None
+        wanted = await rq.recipients(session, org.id, roles=roles, joined_before=day_end)
+        have = await rq.members_with_row(session, org.id, key)
+        new = [m for m in wanted if m not in have]
+        dropped = await rq.insert_rows(
+            session,
+            org.id,
+            key,
+            new,
+            ReminderStatus.EXPIRED,
+            self.now,
+            error="提醒日机器人未运行，未补发",
+        )
+        if dropped:
+            log.warning(
+                "错过的提醒不再补发：%s %s（截止%s，提前%d天）原定%s发送，%d人",
+                org.name,
+                due.period_keys,
+                due.deadline,
+                due.offset_days,
+                due.remind_on,
+                dropped,
+            )
+            self.summary.expired += dropped
+
+    async def _monthly_gaps(
+        self, session: AsyncSession, org: Organization, month: Period
+    ) -> list[Any]:
+        counts = await queries.monthly_counts(session, [org.id], month.start, month.end)
+        gaps = find_gaps(month, self.today, counts, self.taxonomy)
+        monthly = {
+            t.name for t in self.taxonomy.types if t.frequency and t.frequency.per == "month"
+        }
+        return [g for g in gaps if g.activity_type in monthly]
+
+    # --- 3: claim, send, record ----------------------------------------------------------------
+
+    async def _deliver(self) -> None:
+        stale_before = self.now - self.config.lease
+        async with self.db.session() as session:
+            ids = await rq.sendable_ids(session, self.today, stale_before)
+        if not ids:
+            return
+        work: asyncio.Queue[int] = asyncio.Queue()
+        for send_id in ids:
+            work.put_nowait(send_id)
+
+        async def worker() -> None:
+            while not work.empty():
+                if self._should_stop():
+                    return
+                send_id = work.get_nowait()
+                try:
+                    await self._one(send_id)
+                except Exception:  # a bug or the database: keep the other workers going
+                    log.exception("提醒 %d 处理出错", send_id)
+
+        workers = [asyncio.create_task(worker()) for _ in range(max(1, self.config.concurrency))]
+        try:
+            await asyncio.gather(*workers)
+        finally:
+            for task in workers:
+                task.cancel()
+
+    def _should_stop(self) -> bool:
+        if self.stop.is_set():
+            self.summary.stopped = True
+            return True
+        local = self.clock().astimezone(self.config.tz)
+        if local.date() != self.today or self.config.quiet.contains(local.time()):
+            self.summary.stopped = True
+            return True
+        return False
+
+    async def _one(self, send_id: int) -> None:
+        token = secrets.token_hex(8)
+        now = self.clock()
+        async with self.db.session() as session:
+            won = await rq.claim(session, send_id, token, self.today, now, now - self.config.lease)
+        if not won:
+            self.summary.taken_elsewhere += 1
+            return
+        try:
+            async with self.db.session() as session:
+                prepared = await self._prepare(session, send_id)
+        except Exception as exc:
+            log.exception("生成提醒 %d 的内容出错", send_id)
+            await self._finish(send_id, token, ReminderStatus.PENDING, error=f"生成内容出错：{exc}")
+            self.summary.retry_later += 1
+            return
+        if prepared.skip is not None:
+            await self._finish(send_id, token, ReminderStatus.SKIPPED, error=prepared.skip)
+            self.summary.skipped += 1
+            return
+        if prepared.fail is not None or prepared.address is None or prepared.reply is None:
+            reason = prepared.fail or "无法生成提醒"
+            await self._finish(send_id, token, ReminderStatus.FAILED, error=reason)
+            self._failed(reason, send_id)
+            return
+        address = prepared.address
+        sender = self.senders.get(address.channel)
+        if sender is None:
+            reason = f"渠道 {address.channel} 没有可用的发送通道"
+            await self._finish(send_id, token, ReminderStatus.FAILED, error=reason, address=address)
+            self._failed(reason, send_id)
+            return
+        await self._send(send_id, token, sender, address, prepared)
+
+    def _failed(self, reason: str, send_id: int) -> None:
+        log.warning("提醒 %d 发送失败：%s", send_id, reason)
+        self.summary.failed += 1
+        self.summary.failures[reason] += 1
+
+    def _pacer(self, channel: str) -> Pacer:
+        if channel not in self.pacers:
+            self.pacers[channel] = default_pacer()
+        return self.pacers[channel]
+
+    async def _send(
+        self, send_id: int, token: str, sender: Sender, address: Address, prepared: _Prepared
+    ) -> None:
+        assert prepared.reply is not None
+        pacer = self._pacer(address.channel)
+        tries = 0
+        last_error = ""
+        while True:
+            if address.channel in self._halted or self.stop.is_set():
+                await self._finish(
+                    send_id, token, ReminderStatus.PENDING, tries=tries, error=last_error or None
+                )
+                self.summary.retry_later += 1
+                return
+            await pacer.wait_turn(address.chat_id)
+            tries += 1
+            try:
+                await sender.send(address, prepared.reply)
+            except SendError as error:
+                last_error = str(error) or type(error).__name__
+                if error.permanent:
+                    await self._finish(
+                        send_id,
+                        token,
+                        ReminderStatus.FAILED,
+                        tries=tries,
+                        error=last_error,
+                        address=address,
+                    )
+                    self._failed(_reason(last_error), send_id)
+                    return
+                if error.retry_after is not None:
+                    wait = max(error.retry_after, 0.0)
+                    pacer.hold(wait, address.chat_id)
+                    log.warning("%s 限流，暂停 %.1f 秒", address.channel, wait)
+                    if wait > self.config.max_wait:
+                        self._halted.add(address.channel)
+                    delay = 0.0
+                else:
+                    delay = min(
+                        self.config.backoff_cap, self.config.backoff_base * 2 ** (tries - 1)
+                    )
+            except Exception as error:  # an adapter bug or an unexpected network error
+                last_error = f"{type(error).__name__}: {error}"
+                log.warning("提醒 %d 发送出错（将重试）：%s", send_id, last_error)
+                delay = min(self.config.backoff_cap, self.config.backoff_base * 2 ** (tries - 1))
+            else:
+                if not await self._finish(
+                    send_id, token, ReminderStatus.SENT, tries=tries, address=address
+                ):
+                    log.warning("提醒 %d 已发送，但其认领已被其他进程接管（可能重复）", send_id)
+                self.summary.sent += 1
+                return
+            if tries >= self.config.max_tries:
+                if prepared.attempts + tries >= self.config.max_attempts:
+                    reason = f"多次重试仍失败：{last_error}"
+                    await self._finish(
+                        send_id,
+                        token,
+                        ReminderStatus.FAILED,
+                        tries=tries,
+                        error=reason,
+                        address=address,
+                    )
+                    self._failed(_reason(last_error), send_id)
+                else:
+                    await self._finish(
+                        send_id, token, ReminderStatus.PENDING, tries=tries, error=last_error
+                    )
+                    self.summary.retry_later += 1
+                return
+            if delay > 0:
+                await self.sleep(delay)
+
+    async def _finish(
+        self,
+        send_id: int,
+        token: str,
+        status: ReminderStatus,
+        *,
+        tries: int = 0,
+        error: str | None = None,
+        address: Address | None = None,
+    ) -> bool:
+        async with self.db.session() as session:
+            return await rq.finish(
+                session,
+                send_id,
+                token,
+                status,
+                self.clock(),
+                tries=tries,
+                error=error,
+                channel=address.channel if address else None,
+                chat_id=address.chat_id if address else None,
+            )
+
+    # --- what to send --------------------------------------------------------------------------
+
+    async def _org(self, session: AsyncSession, org_id: int) -> _OrgCache:
+        cached = self._orgs.get(org_id)
+        if cached is None:
+            org = await session.get(Organization, org_id)
+            assert org is not None
+            tree = await queries.organization_tree_ids(session, org_id)
+            branches = [
+                o
+                for o in [await session.get(Organization, i) for i in tree]
+                if o is not None and o.kind is OrganizationKind.BRANCH
+            ]
+            cached = _OrgCache(org, tree, await rq.leading_member_ids(session, org_id), branches)
+            self._orgs[org_id] = cached
+        return cached
+
+    def _due(self, row: ReminderSend) -> DueReminder:
+        periods = tuple(parse_period(key, self.today) for key in row.periods.split(",") if key)
+        if not periods:
+            periods = (parse_period("", row.deadline),)
+        return DueReminder(
+            kind="monthly" if row.kind is ReminderKind.MONTHLY else "deadline",
+            deadline=row.deadline,
+            offset_days=row.offset_days,
+            remind_on=row.remind_on,
+            periods=periods,
+            estimated=False,
+        )
+
+    async def _prepare(self, session: AsyncSession, send_id: int) -> _Prepared:
+        row = await session.get(ReminderSend, send_id)
+        if row is None:
+            return _Prepared(fail="提醒记录已删除")
+        prepared = _Prepared(attempts=row.attempts)
+        member = await session.get(Member, row.member_id)
+        if member is None:
+            prepared.fail = "党员已删除"
+            return prepared
+        if not member.reminders_enabled:
+            prepared.skip = "党员已关闭提醒（/remind off）"
+            return prepared
+        identities = await rq.identities(session, member.id)
+        if not identities:
+            prepared.fail = "没有聊天账号"
+            return prepared
+        usable = [i for i in identities if i.channel in self.senders] or identities
+        identity = usable[0]
+        prepared.address = Address(identity.channel, identity.chat_id, identity.external_id)
+        cache = await self._org(session, row.organization_id)
+        due = self._due(row)
+        button = reminders.record_now_choice(row.id, row.button_token)
+        if due.kind == "monthly":
+            gaps = await self._monthly_gaps(session, cache.org, due.main_period)
+            if not gaps:
+                prepared.skip = "本月缺项已补登，无需提示"
+                return prepared
+            prepared.reply = reminders.monthly_nudge(due, self.today, cache.org.name, gaps, button)
+        elif member.id in cache.leading:
+            records, members, silent, gaps = await self._secretary_facts(session, cache, due)
+            prepared.reply = reminders.secretary_reminder(
+                due,
+                self.today,
+                cache.org.name,
+                button,
+                records=records,
+                members=members,
+                silent=silent,
+                gaps=gaps,
+            )
+        else:
+            main, summary = due.main_period, due.summary_period
+            records_main = await rq.records_of(session, member.id, cache.tree, main.start, main.end)
+            summary_count = None
+            if summary != main:
+                summary_count = len(
+                    await rq.records_of(session, member.id, cache.tree, summary.start, summary.end)
+                )
+            prepared.reply = reminders.member_reminder(
+                due, self.today, records_main, button, summary_count=summary_count
+            )
+        return prepared
+
+    async def _secretary_facts(
+        self, session: AsyncSession, cache: _OrgCache, due: DueReminder
+    ) -> tuple[int, int, list[str], list[str]]:
+        key = (cache.org.id, due.period_keys, due.deadline, due.offset_days)
+        if key not in self._secretary:
+            main, summary = due.main_period, due.summary_period
+            records = await rq.record_count(session, cache.tree, main.start, main.end)
+            members, silent = await rq.members_without_records(
+                session, cache.tree, main.start, main.end
+            )
+            lines: list[str] = []
+            for branch in cache.branches:
+                counts = await queries.monthly_counts(
+                    session, [branch.id], summary.start, summary.end
+                )
+                label = branch.name if branch.id != cache.org.id else None
+                lines += [
+                    reminders.gap_line(g, label)
+                    for g in find_gaps(summary, self.today, counts, self.taxonomy)
+                ]
+            self._secretary[key] = (records, members, silent, lines)
+        return self._secretary[key]
+
+
+def _reason(error: str) -> str:
+    """A failure reason short enough to group in the summary."""
+    return error.split("\n", 1)[0][:80]
+
+
+async def sweep(
+    db: Database,
+    senders: Mapping[str, Sender],
+    now: datetime,
+    config: ReminderConfig,
+    *,
+    taxonomy: Taxonomy,
+    calendar: WorkdayCalendar,
+    pacers: dict[str, Pacer] | None = None,
+    clock: Clock | None = None,
+    sleep: Sleep = asyncio.sleep,
+    stop: asyncio.Event | None = None,
+) -> SweepSummary:
+    """Send the reminders due at ``now`` (aware), exactly once per member and reminder; see the
+    module docstring. Safe to run again, at the same instant or concurrently (in this or
+    another process): nothing already sent or being sent is sent again.
+
+    Args:
+        db: the database (the send log lives there).
+        senders: channel name -> sender; a member whose channel has none is marked failed.
+        now: the sweep's instant; what is due is decided from its local date and time.
+        config: plan and delivery settings.
+        taxonomy: for the gap checks.
+        calendar: working days.
+        pacers: channel name -> pacer (shared across sweeps of one process); default: one
+            Telegram pacer for this sweep.
+        clock: the current instant while sending (claims, the lease); default ``now`` plus the
+            elapsed monotonic time, so ``run-due --now`` stays consistent.
+        sleep: the backoff sleep (tests pass a fast one).
+        stop: when set, workers stop taking new rows (the scheduler's shutdown).
+
+    Raises:
+        ValueError: ``now`` is naive.
+    """
+    return await Sweep(
+        db,
+        senders,
+        now,
+        config,
+        taxonomy=taxonomy,
+        calendar=calendar,
+        pacers=pacers,
+        clock=clock,
+        sleep=sleep,
+        stop=stop,
+    ).run()
+
+
+def parse_instant(text: str, tz: ZoneInfo) -> datetime:
+    """An ISO-8601 instant for ``run-due --now``: ``2026-09-23T09:00+08:00``, or without an
+    offset in the local zone ``tz``.
+
+    Raises:
+        ValueError: not ISO-8601 (Chinese message).
+    """
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"时间“{text}”无效，应为 ISO-8601，例如 2026-09-23T09:00+08:00") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    return moment.astimezone(UTC)

@@ -1,0 +1,221 @@
+"""The reminder scheduler inside ``djbot run``: APScheduler 3's ``AsyncIOScheduler`` wakes a
+sweep (:func:`bot.delivery.sweep`) daily at the send time (default 09:00 local), every hour
+for catch-up, and once shortly after start-up. The scheduler holds no state of its own (an
+in-memory job store of three jobs): the database decides what is due and records every send,
+so a restart, missed runs or a second process are safe (``shared/docs/architecture.md``,
+"Scheduling").
+
+Sweeps of one process never overlap (a lock; APScheduler's ``max_instances=1`` per job and
+``coalesce`` for runs missed while the loop was busy). Reminders are sent through their own
+sending-only channel objects (:func:`open_senders`), not the polling ones, so their pacing and
+retries stay in :mod:`bot.delivery`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.delivery import Pacer, ReminderConfig, SweepSummary, default_pacers, sweep
+from bot.settings import Settings
+from bot.taxonomy import Taxonomy
+from bot.workdays import WorkdayCalendar
+from handlers.types import CHANNEL_TELEGRAM, Dispatcher, Sender
+from storage.database import Database
+
+log = logging.getLogger(__name__)
+
+#: The first sweep after start-up runs this many seconds in (catch-up after downtime).
+STARTUP_DELAY = 5.0
+
+#: Channels :func:`open_senders` can open a sender for. ``djbot run`` starts the scheduler only
+#: when one of them is configured; a channel joins this set when its sender is added below.
+SENDING_CHANNELS = frozenset({CHANNEL_TELEGRAM})
+
+
+class OpenSenders:
+    """Sending-only channel objects, by channel name, and how to close them."""
+
+    def __init__(self) -> None:
+        self.senders: dict[str, Sender] = {}
+        self._closers: list[Callable[[], Awaitable[None]]] = []
+
+    def add(self, channel: str, sender: Sender, close: Callable[[], Awaitable[None]]) -> None:
+        """Register an opened sender and its close function."""
+        self.senders[channel] = sender
+        self._closers.append(close)
+
+    async def close(self) -> None:
+        """Close every sender (errors are logged, not raised)."""
+        for close in reversed(self._closers):
+            try:
+                await close()
+            except Exception:
+                log.exception("关闭发送通道出错")
+        self._closers.clear()
+        self.senders.clear()
+
+
+async def open_senders(settings: Settings, dispatcher: Dispatcher) -> OpenSenders:
+    """Open a sender for each configured channel that can message a stored address.
+
+    Telegram: a :class:`~bot.channels.telegram.TelegramChannel` opened without polling and with
+    ``max_retry_after=0``, so a 429 reaches :mod:`bot.delivery` (which pauses the whole channel)
+    instead of being waited out inside one send. WeCom: added by its adapter when it can send.
+    A member whose channel has no sender is marked failed with the reason, not silently lost.
+
+    Raises:
+        telegram.error.TelegramError: Telegram rejected the token or could not be reached.
+    """
+    opened = OpenSenders()
+    if settings.telegram_token:
+        from bot.channels.telegram import TelegramChannel
+
+        channel = TelegramChannel(settings, dispatcher, commands=(), max_retry_after=0)
+        await channel.open()
+        opened.add(CHANNEL_TELEGRAM, channel, channel.close)
+    return opened
+
+
+class ReminderService:
+    """The scheduler as a ``djbot run`` service (see :class:`bot.runtime.Service`).
+
+    Args:
+        settings: reminder settings and channel credentials.
+        db, taxonomy, dispatcher: from the running app.
+        calendar: working days (the installed chinesecalendar by default).
+        clock: the wall clock, aware UTC (tests pass a fixed one).
+        startup_delay: seconds from start to the first (catch-up) sweep.
+    """
+
+    name = "reminders"
+    is_channel = False
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        taxonomy: Taxonomy,
+        dispatcher: Dispatcher,
+        *,
+        calendar: WorkdayCalendar | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        startup_delay: float = STARTUP_DELAY,
+    ) -> None:
+        self.settings = settings
+        self.config = ReminderConfig.from_settings(settings)
+        self.db = db
+        self.taxonomy = taxonomy
+        self.dispatcher = dispatcher
+        self.calendar = calendar or WorkdayCalendar()
+        self.clock = clock
+        self.startup_delay = startup_delay
+        self.pacers: dict[str, Pacer] = default_pacers()
+        self.last: SweepSummary | None = None
+        self._senders: OpenSenders | None = None
+        self._scheduler: Any = None
+        self._lock = asyncio.Lock()
+        self._stop = asyncio.Event()
+        self._running: asyncio.Task[SweepSummary] | None = None
+
+    def calendar_warnings(self, today: datetime | None = None) -> list[str]:
+        """Fallback-calendar warnings for the years of the next 92 days (naming each year)."""
+        local = (today or self.clock()).astimezone(self.config.tz).date()
+        years = {local.year, (local + timedelta(days=92)).year}
+        return [self.calendar.fallback_warning(y) for y in self.calendar.unknown_years(years)]
+
+    async def start(self) -> None:
+        """Open the senders, log calendar warnings and start the scheduler."""
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+        from apscheduler.triggers.cron import CronTrigger
+        from apscheduler.triggers.date import DateTrigger
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        for warning in self.calendar_warnings():
+            log.warning("%s", warning)
+        self._senders = await open_senders(self.settings, self.dispatcher)
+        tz = self.config.tz
+        send_time = self.config.send_time
+        scheduler = AsyncIOScheduler(timezone=tz)
+        options: dict[str, Any] = {
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": 3600,
+            "replace_existing": True,
+        }
+        scheduler.add_job(
+            self.run_sweep,
+            CronTrigger(hour=send_time.hour, minute=send_time.minute, timezone=tz),
+            id="reminders-daily",
+            **options,
+        )
+        scheduler.add_job(
+            self.run_sweep, IntervalTrigger(hours=1, timezone=tz), id="reminders-hourly", **options
+        )
+        first = datetime.now(UTC) + timedelta(seconds=self.startup_delay)
+        scheduler.add_job(
+            self.run_sweep, DateTrigger(run_date=first), id="reminders-startup", **options
+        )
+        scheduler.start()
+        self._scheduler = scheduler
+        log.info(
+            "提醒调度已启动：每天 %s 及每小时检查一次（%s，免打扰 %s）",
+            f"{send_time:%H:%M}",
+            tz.key,
+            self.config.quiet,
+        )
+
+    async def run_sweep(self) -> SweepSummary | None:
+        """One sweep now (skipped when one is running); its summary is logged and kept."""
+        if self._lock.locked() or self._stop.is_set():
+            return None
+        async with self._lock:
+            senders = self._senders.senders if self._senders else {}
+            task = asyncio.create_task(
+                sweep(
+                    self.db,
+                    senders,
+                    self.clock(),
+                    self.config,
+                    taxonomy=self.taxonomy,
+                    calendar=self.calendar,
+                    pacers=self.pacers,
+                    stop=self._stop,
+                )
+            )
+            self._running = task
+            try:
+                summary = await task
+            except Exception:
+                log.exception("提醒检查出错")
+                return None
+            finally:
+                self._running = None
+        self.last = summary
+        if summary.queued or summary.sent or summary.failed or summary.expired:
+            log.info("%s", summary.text())
+        else:
+            log.debug("%s", summary.text())
+        return summary
+
+    async def stop(self) -> None:
+        """Stop the scheduler, let a running sweep finish its messages in flight (it takes no
+        new ones), and close the senders. Idempotent."""
+        self._stop.set()
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
+        running = self._running
+        if running is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(running), timeout=30)
+            except (TimeoutError, asyncio.CancelledError):
+                running.cancel()
+            except Exception:
+                log.exception("提醒检查出错")
+        if self._senders is not None:
+            await self._senders.close()
+            self._senders = None

@@ -1,0 +1,505 @@
+"""Queries of the reminders: the send log (queue, claim, finish), deadline settings, the
+members' switch, what a reminder reports, and the roster import.
+
+Every function takes an open :class:`~sqlalchemy.ext.asyncio.AsyncSession` (the caller owns the
+transaction) and explicit ``now`` (aware UTC) or local dates; none reads the clock.
+
+The claim protocol (``bot.delivery``): a sweep inserts ``pending`` rows with
+``INSERT ... ON CONFLICT DO NOTHING`` on the send log's unique key, then takes each row with one
+``UPDATE ... WHERE status = 'pending' OR (status = 'claimed' AND claimed_at < stale_before)``
+and sends only when that update changed the row. Both statements are atomic on SQLite (one
+writer at a time) and PostgreSQL (the second updater re-checks the condition after the first
+commits, READ COMMITTED), so two sweeps never take the same row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    ActivityRecord,
+    ChatIdentity,
+    DeadlineSetting,
+    Member,
+    Membership,
+    Organization,
+    ReminderKind,
+    ReminderSend,
+    ReminderStatus,
+    Role,
+)
+
+#: Roles that get the secretary's version of a reminder (and the monthly nudge).
+LEADING_ROLES = frozenset({Role.SECRETARY, Role.ADMIN})
+
+
+def _live() -> Any:
+    return ActivityRecord.deleted_at.is_(None)
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+# --- organizations, recipients -------------------------------------------------------------
+
+
+async def organizations_with_members(session: AsyncSession) -> list[Organization]:
+    """Organizations that have at least one member, by id."""
+    rows = await session.scalars(
+        select(Organization)
+        .where(Organization.id.in_(select(Membership.organization_id)))
+        .order_by(Organization.id)
+    )
+    return list(rows)
+
+
+async def recipients(
+    session: AsyncSession,
+    organization_id: int,
+    *,
+    roles: Iterable[Role] | None = None,
+    joined_before: datetime | None = None,
+) -> list[int]:
+    """Ids of the organization's members who take reminders (``reminders_enabled``), by id.
+
+    ``roles`` limits them to holders of those roles; ``joined_before`` (UTC) to members whose
+    membership existed before that instant.
+    """
+    query = (
+        select(Membership.member_id)
+        .join(Member, Member.id == Membership.member_id)
+        .where(Membership.organization_id == organization_id, Member.reminders_enabled)
+        .distinct()
+    )
+    if roles is not None:
+        query = query.where(Membership.role.in_(list(roles)))
+    if joined_before is not None:
+        query = query.where(Membership.created_at < joined_before)
+    return sorted(await session.scalars(query))
+
+
+async def leading_member_ids(session: AsyncSession, organization_id: int) -> set[int]:
+    """Members holding a secretary or admin role in the organization."""
+    rows = await session.scalars(
+        select(Membership.member_id).where(
+            Membership.organization_id == organization_id,
+            Membership.role.in_(list(LEADING_ROLES)),
+        )
+    )
+    return set(rows)
+
+
+async def set_reminders_enabled(session: AsyncSession, member_id: int, enabled: bool) -> None:
+    """Switch a member's reminders on or off (``/remind on|off``)."""
+    await session.execute(
+        update(Member).where(Member.id == member_id).values(reminders_enabled=enabled)
+    )
+
+
+# --- deadline settings ---------------------------------------------------------------------
+
+
+async def deadline_settings(session: AsyncSession) -> dict[int, DeadlineSetting]:
+    """Every organization's own deadline settings, by organization id."""
+    rows = await session.scalars(select(DeadlineSetting))
+    return {row.organization_id: row for row in rows}
+
+
+async def deadline_setting(session: AsyncSession, organization_id: int) -> DeadlineSetting | None:
+    """One organization's own deadline settings, if it has any."""
+    row: DeadlineSetting | None = await session.scalar(
+        select(DeadlineSetting).where(DeadlineSetting.organization_id == organization_id)
+    )
+    return row
+
+
+async def save_deadline_setting(
+    session: AsyncSession,
+    organization_id: int,
+    now: datetime,
+    *,
+    updated_by_id: int | None,
+    **values: Any,
+) -> DeadlineSetting:
+    """Create or update an organization's deadline settings with ``values`` (column names of
+    :class:`DeadlineSetting`: ``quarter_days``, ``quarter_enabled``, ``offsets``...)."""
+    row = await deadline_setting(session, organization_id)
+    if row is None:
+        row = DeadlineSetting(organization_id=organization_id, updated_at=now)
+        session.add(row)
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.updated_by_id = updated_by_id
+    row.updated_at = now
+    await session.flush()
+    return row
+
+
+async def reset_deadline_setting(session: AsyncSession, organization_id: int) -> None:
+    """Forget an organization's own deadline settings (back to the defaults)."""
+    await session.execute(
+        delete(DeadlineSetting).where(DeadlineSetting.organization_id == organization_id)
+    )
+
+
+# --- the send log --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SendKey:
+    """What a reminder is, apart from whom it goes to: its kind, deadline and offset, the day
+    it goes out and the periods it covers (``"2026Q2,2026H1"``)."""
+
+    kind: ReminderKind
+    deadline: date
+    offset_days: int
+    remind_on: date
+    periods: str
+
+
+async def members_with_row(session: AsyncSession, organization_id: int, key: SendKey) -> set[int]:
+    """Members that already have a send-log row for ``key`` in the organization (any status)."""
+    rows = await session.scalars(
+        select(ReminderSend.member_id).where(
+            ReminderSend.organization_id == organization_id,
+            ReminderSend.kind == key.kind,
+            ReminderSend.deadline == key.deadline,
+            ReminderSend.offset_days == key.offset_days,
+        )
+    )
+    return set(rows)
+
+
+async def insert_rows(
+    session: AsyncSession,
+    organization_id: int,
+    key: SendKey,
+    member_ids: Sequence[int],
+    status: ReminderStatus,
+    now: datetime,
+    *,
+    button_tokens: Sequence[str] | None = None,
+    error: str | None = None,
+) -> int:
+    """Insert send-log rows for ``member_ids``, skipping any that exist (another sweep was
+    faster); returns how many were inserted.
+
+    Uses ``INSERT ... ON CONFLICT DO NOTHING`` on the unique key (SQLite 3.24+, PostgreSQL 9.5+).
+    """
+    if not member_ids:
+        return 0
+    values = [
+        {
+            "member_id": member_id,
+            "organization_id": organization_id,
+            "kind": key.kind,
+            "deadline": key.deadline,
+            "offset_days": key.offset_days,
+            "remind_on": key.remind_on,
+            "periods": key.periods,
+            "status": status,
+            "attempts": 0,
+            "claim_token": "",
+            "button_token": button_tokens[i] if button_tokens else "",
+            "error": error,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for i, member_id in enumerate(member_ids)
+    ]
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    inserted = 0
+    for start in range(0, len(values), 500):
+        statement = insert(ReminderSend).values(values[start : start + 500])
+        statement = statement.on_conflict_do_nothing(index_elements=_KEY_COLUMNS)
+        inserted += _rowcount(await session.execute(statement))
+    return inserted
+
+
+_KEY_COLUMNS = ["member_id", "organization_id", "kind", "deadline", "offset_days"]
+
+
+async def expire_before(session: AsyncSession, today: date, now: datetime) -> list[ReminderSend]:
+    """Mark unsent rows of days before ``today`` (local) as expired; returns them."""
+    rows = list(
+        await session.scalars(
+            select(ReminderSend).where(
+                ReminderSend.remind_on < today,
+                ReminderSend.status.in_([ReminderStatus.PENDING, ReminderStatus.CLAIMED]),
+            )
+        )
+    )
+    for row in rows:
+        row.status = ReminderStatus.EXPIRED
+        row.error = "提醒日已过，未再发送"
+        row.updated_at = now
+    await session.flush()
+    return rows
+
+
+async def sendable_ids(session: AsyncSession, today: date, stale_before: datetime) -> list[int]:
+    """Ids of today's rows a sweep may claim: pending, or claimed before ``stale_before`` (the
+    claiming sweep died), oldest first."""
+    rows = await session.scalars(
+        select(ReminderSend.id)
+        .where(ReminderSend.remind_on == today, _claimable(stale_before))
+        .order_by(ReminderSend.id)
+    )
+    return list(rows)
+
+
+def _claimable(stale_before: datetime) -> Any:
+    return or_(
+        ReminderSend.status == ReminderStatus.PENDING,
+        and_(
+            ReminderSend.status == ReminderStatus.CLAIMED,
+            ReminderSend.claimed_at < stale_before,
+        ),
+    )
+
+
+async def claim(
+    session: AsyncSession,
+    send_id: int,
+    token: str,
+    today: date,
+    now: datetime,
+    stale_before: datetime,
+) -> bool:
+    """Take one row for sending, atomically; ``False`` when another sweep holds or finished it,
+    or its day (``remind_on``, local) is not ``today``."""
+    result = await session.execute(
+        update(ReminderSend)
+        .where(
+            ReminderSend.id == send_id,
+            ReminderSend.remind_on == today,
+            _claimable(stale_before),
+        )
+        .values(status=ReminderStatus.CLAIMED, claim_token=token, claimed_at=now, updated_at=now)
+    )
+    return _rowcount(result) == 1
+
+
+async def finish(
+    session: AsyncSession,
+    send_id: int,
+    token: str,
+    status: ReminderStatus,
+    now: datetime,
+    *,
+    tries: int = 0,
+    error: str | None = None,
+    channel: str | None = None,
+    chat_id: str | None = None,
+) -> bool:
+    """Record the outcome of a claimed row: ``sent``, ``failed``, ``skipped`` or back to
+    ``pending`` (try again in a later sweep). ``False`` when the claim was no longer ours (a
+    sweep took it over after the lease ran out)."""
+    values: dict[str, Any] = {
+        "status": status,
+        "attempts": ReminderSend.attempts + tries,
+        "error": error[:300] if error else None,
+        "updated_at": now,
+    }
+    if status is ReminderStatus.SENT:
+        values["sent_at"] = now
+    if status is not ReminderStatus.CLAIMED:
+        values["claim_token"] = ""
+    if channel is not None:
+        values["channel"] = channel
+        values["chat_id"] = chat_id
+    result = await session.execute(
+        update(ReminderSend)
+        .where(ReminderSend.id == send_id, ReminderSend.claim_token == token)
+        .values(**values)
+    )
+    return _rowcount(result) == 1
+
+
+async def status_counts(
+    session: AsyncSession, remind_on: date | None = None
+) -> dict[ReminderStatus, int]:
+    """Rows per status (of one day, or all)."""
+    query = select(ReminderSend.status, func.count(ReminderSend.id)).group_by(ReminderSend.status)
+    if remind_on is not None:
+        query = query.where(ReminderSend.remind_on == remind_on)
+    return {ReminderStatus(s): int(n) for s, n in (await session.execute(query)).all()}
+
+
+async def send_for_button(session: AsyncSession, send_id: int) -> ReminderSend | None:
+    """The send-log row a reminder's button points at."""
+    return await session.get(ReminderSend, send_id)
+
+
+# --- what a reminder reports ---------------------------------------------------------------
+
+
+async def identities(session: AsyncSession, member_id: int) -> list[ChatIdentity]:
+    """A member's chat accounts, newest first."""
+    rows = await session.scalars(
+        select(ChatIdentity)
+        .where(ChatIdentity.member_id == member_id)
+        .order_by(ChatIdentity.id.desc())
+    )
+    return list(rows)
+
+
+async def records_of(
+    session: AsyncSession, member_id: int, organization_ids: Sequence[int], start: date, end: date
+) -> list[ActivityRecord]:
+    """A member's live records in the organizations with ``start <= occurred_on <= end``,
+    oldest first."""
+    rows = await session.scalars(
+        select(ActivityRecord)
+        .where(
+            ActivityRecord.reporter_id == member_id,
+            ActivityRecord.organization_id.in_(organization_ids),
+            ActivityRecord.occurred_on.between(start, end),
+            _live(),
+        )
+        .order_by(ActivityRecord.occurred_on, ActivityRecord.id)
+    )
+    return list(rows)
+
+
+async def record_count(
+    session: AsyncSession, organization_ids: Sequence[int], start: date, end: date
+) -> int:
+    """Live records of the organizations in ``start..end``."""
+    return int(
+        await session.scalar(
+            select(func.count(ActivityRecord.id)).where(
+                ActivityRecord.organization_id.in_(organization_ids),
+                ActivityRecord.occurred_on.between(start, end),
+                _live(),
+            )
+        )
+        or 0
+    )
+
+
+async def members_without_records(
+    session: AsyncSession, organization_ids: Sequence[int], start: date, end: date
+) -> tuple[int, list[str]]:
+    """``(members, names)``: how many members the organizations have, and the names of those
+    who reported no live record there in ``start..end`` (by name)."""
+    members = select(Membership.member_id).where(Membership.organization_id.in_(organization_ids))
+    total = int(
+        await session.scalar(
+            select(func.count(func.distinct(Membership.member_id))).where(
+                Membership.organization_id.in_(organization_ids)
+            )
+        )
+        or 0
+    )
+    reported = select(ActivityRecord.reporter_id).where(
+        ActivityRecord.organization_id.in_(organization_ids),
+        ActivityRecord.occurred_on.between(start, end),
+        ActivityRecord.reporter_id.is_not(None),
+        _live(),
+    )
+    names = await session.scalars(
+        select(Member.name)
+        .where(Member.id.in_(members), Member.id.not_in(reported))
+        .order_by(Member.name, Member.id)
+    )
+    return total, list(names)
+
+
+# --- roster import -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RosterEntry:
+    """One line of a branch roster: a name, the chat accounts and the role."""
+
+    name: str
+    telegram_id: str | None
+    wecom_userid: str | None
+    role: Role
+
+
+async def import_member(
+    session: AsyncSession, organization_id: int, entry: RosterEntry, now: datetime
+) -> str:
+    """Add one roster entry: ``"created"`` (a new member), ``"updated"`` (an existing member
+    got an account or role) or ``"unchanged"``.
+
+    A member is recognised by any of the entry's chat accounts.
+
+    Raises:
+        ValueError: the entry's accounts belong to two different members (Chinese message).
+    """
+    wanted = [
+        (channel, external_id)
+        for channel, external_id in (("telegram", entry.telegram_id), ("wecom", entry.wecom_userid))
+        if external_id
+    ]
+    existing = {
+        (identity.channel, identity.external_id): identity
+        for identity in await session.scalars(
+            select(ChatIdentity).where(
+                or_(
+                    *[
+                        and_(ChatIdentity.channel == c, ChatIdentity.external_id == e)
+                        for c, e in wanted
+                    ]
+                )
+            )
+        )
+    }
+    owners = {identity.member_id for identity in existing.values()}
+    if len(owners) > 1:
+        raise ValueError(f"{entry.name}：Telegram 账号和企业微信账号分属两名不同的党员")
+    changed = False
+    if owners:
+        member = await session.get(Member, owners.pop())
+        assert member is not None
+        outcome = "unchanged"
+    else:
+        member = Member(name=entry.name, created_at=now)
+        session.add(member)
+        await session.flush()
+        outcome = "created"
+    for channel, external_id in wanted:
+        if (channel, external_id) not in existing:
+            session.add(
+                ChatIdentity(
+                    channel=channel,
+                    external_id=external_id,
+                    chat_id=external_id,  # a private chat: the user's own id on both channels
+                    member_id=member.id,
+                    created_at=now,
+                )
+            )
+            changed = True
+    held = set(
+        await session.scalars(
+            select(Membership.role).where(
+                Membership.member_id == member.id, Membership.organization_id == organization_id
+            )
+        )
+    )
+    if entry.role not in held:
+        session.add(
+            Membership(
+                member_id=member.id,
+                organization_id=organization_id,
+                role=entry.role,
+                created_at=now,
+            )
+        )
+        changed = True
+    await session.flush()
+    if outcome == "unchanged" and changed:
+        outcome = "updated"
+    return outcome
