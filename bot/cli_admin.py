@@ -1,4 +1,5 @@
-"""Operator commands: ``djbot backup --out FILE`` and ``djbot restore FILE``."""
+"""Operator commands: ``djbot backup --out FILE``, ``djbot restore FILE`` and
+``djbot audit --org ID``."""
 
 from __future__ import annotations
 
@@ -17,6 +18,11 @@ def register(sub: Any) -> None:
     p = sub.add_parser("restore", help="把备份恢复到空数据库")
     p.add_argument("file", help="备份文件（.sqlite3 或 djbot 导出文件）")
     p.set_defaults(func=cmd_restore)
+    p = sub.add_parser("audit", help="查看审计日志（含下级组织）")
+    p.add_argument("--org", type=int, required=True, help="组织编号")
+    p.add_argument("--limit", type=int, default=200, help="最多显示的条数")
+    p.add_argument("--json", action="store_true", help="每行输出一个 JSON 对象")
+    p.set_defaults(func=cmd_audit)
 
 
 def _database() -> Any:
@@ -62,3 +68,58 @@ def cmd_restore(args: argparse.Namespace) -> int:
         return 0
 
     return asyncio.run(run())
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """``djbot audit --org ID``: the organization's and its sub-organizations' audit entries,
+    newest first, with local times."""
+    import json
+
+    from bot.settings import Settings
+    from storage import audit, queries
+    from storage.models import Member, Organization
+
+    settings = Settings()
+
+    async def run() -> int:
+        db = _database()
+        try:
+            async with db.session() as session:
+                if await session.get(Organization, args.org) is None:
+                    print(f"组织 {args.org} 不存在。", file=sys.stderr)
+                    return 1
+                ids = await queries.organization_tree_ids(session, args.org)
+                rows = await audit.entries(session, ids, args.limit)
+                names = {m.id: m.name for m in await session.scalars(_members(Member, rows))}
+        finally:
+            await db.dispose()
+        for row in rows:
+            when = row.created_at.astimezone(settings.tz)
+            actor = names.get(row.actor_id, "系统") if row.actor_id else "系统"
+            if args.json:
+                item = {
+                    "time": when.isoformat(),
+                    "organization_id": row.organization_id,
+                    "actor": actor,
+                    "action": row.action,
+                    "target": row.target,
+                    "details": row.details,
+                    "channel": row.channel,
+                }
+                print(json.dumps(item, ensure_ascii=False))
+            else:
+                details = json.dumps(row.details, ensure_ascii=False) if row.details else ""
+                stamp = when.strftime("%Y-%m-%d %H:%M:%S")
+                print(f"{stamp} {actor} {row.action} {row.target} {details}".rstrip())
+        if not rows and not args.json:
+            print("（没有审计记录）")
+        return 0
+
+    return asyncio.run(run())
+
+
+def _members(member: Any, rows: Any) -> Any:
+    from sqlalchemy import select
+
+    ids = {r.actor_id for r in rows if r.actor_id is not None}
+    return select(member).where(member.id.in_(ids))

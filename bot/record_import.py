@@ -48,7 +48,7 @@ from bot.ledger import FIELDS
 from bot.numerals import to_halfwidth
 from bot.reader import read_message
 from bot.taxonomy import Taxonomy
-from storage import queries
+from storage import audit, queries
 from storage.models import Member, Membership, Organization, RecordStatus, Role
 
 SOURCE_CHANNEL = "import"
@@ -531,4 +531,14 @@ async def import_file(
         )
         rows.append(record)
     await queries.insert_records(session, rows)
+    await audit.write(
+        session,
+        "records.import",
+        now=now,
+        organization_id=organization.id,
+        actor_id=None,
+        target=f"organization:{organization.id}",
+        details={"file": path.name, "records": len(rows), "new_members": created},
+        channel="import",
+    )
     return ImportResult(len(rows), created, source.ignored_columns, moved_from)

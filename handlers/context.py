@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.report import ReportTemplates
 from bot.taxonomy import Taxonomy
 from handlers.types import Address, Choice, Inbound, Reply
-from storage import queries
+from storage import audit, queries
 from storage.models import ConversationState, Member
 
 #: Characters ignored when a typed answer is compared with a button label.
@@ -101,6 +101,25 @@ class Context:
             self.now,
         )
         return [[Choice(c.label, f"{token}:{c.action}") for c in row] for row in choices]
+
+    async def audit(
+        self,
+        action: str,
+        organization_id: int | None,
+        target: str = "",
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        """Write an audit entry for the sender, in this message's transaction."""
+        await audit.write(
+            self.session,
+            action,
+            now=self.now,
+            organization_id=organization_id,
+            actor_id=self.member.id if self.member else None,
+            target=target,
+            details=details,
+            channel=self.address.channel,
+        )
 
     async def leave(self) -> None:
         """Forget the stored step."""

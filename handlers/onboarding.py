@@ -64,6 +64,10 @@ async def on_step(ctx: Context, action: str | None) -> list[Reply]:
         now=ctx.now,
     )
     ctx.affiliations = await queries.affiliations(ctx.session, ctx.member.id)
+    await ctx.audit("organization.create", org.id, f"organization:{org.id}", {"name": name})
+    await ctx.audit(
+        "role.grant", org.id, f"member:{ctx.member.id}", {"roles": ["admin", "secretary"]}
+    )
     return [reply(texts.FOUNDED.format(name=name) + help_text(ctx))]
 
 
@@ -97,6 +101,12 @@ async def join(ctx: Context, code: str) -> list[Reply]:
             ctx.session, ctx.member.id, invite.organization_id, (invite.role,), ctx.now
         )
     ctx.affiliations = await queries.affiliations(ctx.session, ctx.member.id)
+    await ctx.audit(
+        "role.grant",
+        invite.organization_id,
+        f"member:{ctx.member.id}",
+        {"roles": [invite.role.value], "invite": invite.code},
+    )
     org = next(
         a.organization for a in ctx.affiliations if a.organization.id == invite.organization_id
     )
@@ -111,6 +121,7 @@ async def invite(ctx: Context) -> list[Reply]:
     created = await queries.create_invite(
         ctx.session, affiliation.organization.id, ctx.member.id, ctx.now
     )
+    await ctx.audit("invite.create", affiliation.organization.id, f"invite:{created.id}")
     expires = created.expires_at.astimezone(ctx.tz)
     text = texts.INVITE_CREATED.format(
         code=created.code,

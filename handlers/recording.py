@@ -282,7 +282,7 @@ async def save(ctx: Context, data: dict[str, Any], *, replace: bool) -> list[Rep
         await ctx.leave()
         return [reply(texts.STRANGER, replace=replace)]
     for draft in data["drafts"]:
-        await queries.add_record(
+        record = await queries.add_record(
             ctx.session,
             organization_id=affiliation.organization.id,
             reporter_id=ctx.member.id,
@@ -301,6 +301,12 @@ async def save(ctx: Context, data: dict[str, Any], *, replace: bool) -> list[Rep
             created_at=ctx.now,
             updated_at=ctx.now,
             deleted_at=None,
+        )
+        await ctx.audit(
+            "record.create",
+            affiliation.organization.id,
+            f"activity_record:{record.id}",
+            {k: draft[k] for k in ("activity_type", "occurred_on", "count", "participants")},
         )
     await ctx.leave()
     quarter = current_quarter(ctx.today)

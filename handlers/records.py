@@ -75,6 +75,12 @@ async def on_step(ctx: Context, action: str | None) -> list[Reply]:
             return [reply(texts.STALE_BUTTON, replace=pressed)]
         line = record_line(record)
         await queries.soft_delete_record(ctx.session, record_id, ctx.now)
+        await ctx.audit(
+            "record.delete",
+            record.organization_id,
+            f"activity_record:{record.id}",
+            {"activity_type": record.activity_type, "occurred_on": record.occurred_on.isoformat()},
+        )
         return [reply(texts.DELETED.format(line=line), replace=pressed)]
     if action == "cancel":
         await ctx.leave()

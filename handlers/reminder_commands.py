@@ -144,6 +144,12 @@ async def deadlines(
             await rq.save_deadline_setting(
                 ctx.session, org.id, ctx.now, updated_by_id=ctx.member.id, **changes
             )
+        await ctx.audit(
+            "deadline.change",
+            org.id,
+            f"organization:{org.id}",
+            {"reset": True} if changes is None else {k: v for k, v in changes.items()},
+        )
         prefix = DEADLINE_SAVED.format(org=org.name)
     row = await rq.deadline_setting(ctx.session, org.id)
     rules = apply_overrides(defaults.rules, row)

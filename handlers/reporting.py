@@ -40,6 +40,12 @@ async def report(ctx: Context, argument: str) -> list[Reply]:
     except ValueError as exc:
         return [reply(str(exc))]
     organization = affiliation.organization
+    await ctx.audit(
+        "report.request",
+        organization.id,
+        f"organization:{organization.id}",
+        {"period": period.key, "format": "xlsx" if ledger else "text+docx"},
+    )
     draft = await assemble_report(ctx.session, organization, period, ctx.today, ctx.taxonomy)
     if ledger:
         from bot.ledger import ledger_xlsx

@@ -376,3 +376,28 @@ class DeadlineSetting(Base):
     offsets: Mapped[str | None] = mapped_column(String(40))
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime]
+
+
+class AuditEntry(Base):
+    """One change or request, kept for accountability (``djbot audit --org ID``).
+
+    ``action`` is a dotted name (``record.create``, ``record.delete``, ``role.grant``,
+    ``invite.create``, ``report.request``, ``deadline.change``, ``records.import``,
+    ``organization.create``); ``target`` names what it touched (``activity_record:12``);
+    ``details`` holds the values that matter (the record's type and date, the period asked for).
+    Entries outlive the members and records they mention (their ids are set to NULL on delete).
+    """
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_org_time", "organization_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL")
+    )
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(100), default="")
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    channel: Mapped[str] = mapped_column(String(20), default="")
+    created_at: Mapped[datetime]
