@@ -12,10 +12,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.app import App, open_app
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +45,8 @@ class _TelegramService:
     def __init__(self, settings: Settings, app: App) -> None:
         from bot.channels.telegram import TelegramChannel
 
-        self.channel = TelegramChannel(settings, app.dispatcher)
+        # the database de-duplicates webhook deliveries (unused when polling)
+        self.channel = TelegramChannel(settings, app.dispatcher, db=app.db)
 
     async def start(self) -> None:
         await self.channel.start()
@@ -66,21 +70,31 @@ def configured_channels(settings: Settings) -> list[str]:
 def build_services(settings: Settings, app: App) -> list[Service]:
     """The services this process runs, in start order.
 
-    With WeCom on, its channel starts before the HTTP server (``DJBOT_HTTP_HOST``/``PORT``)
-    that serves its callback, so the server stops first and the channel then finishes the
-    messages already queued.
+    The HTTP server (``DJBOT_HTTP_HOST``/``PORT``) runs when WeCom or the Telegram webhook
+    (``DJBOT_TELEGRAM_WEBHOOK_URL``) needs it, and starts after the channels whose routes it
+    serves. Services stop in reverse order, so on SIGTERM the server closes its listener first
+    (and finishes the requests in flight), then each channel finishes the updates it already
+    took in, then the process exits.
     """
     services: list[Service] = []
+    routes: list[web.RouteDef] = []
     if settings.telegram_token:
-        services.append(_TelegramService(settings, app))
+        telegram = _TelegramService(settings, app)
+        services.append(telegram)
+        if telegram.channel.webhook_mode:
+            routes += telegram.channel.routes()
     if "wecom" in configured_channels(settings):
         from bot.channels.wecom.channel import WeComChannel
-        from bot.web import WebServer
 
         wecom = WeComChannel(settings, app.dispatcher, app.db)
+        routes += wecom.routes()
+        services.append(wecom)
+    if routes:
+        from bot.web import WebServer
+
         web_server = WebServer(settings.http_host, settings.http_port, db=app.db)
-        web_server.add_routes(wecom.routes())
-        services += [wecom, web_server]
+        web_server.add_routes(routes)
+        services.append(web_server)
     from bot.scheduler import SENDING_CHANNELS, ReminderService
 
     # reminders run when a configured chat channel can send them (bot/scheduler.py)

@@ -6,14 +6,25 @@ environment itself.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("data")
+
+#: Bot API ``setWebhook.secret_token``: "1-256 characters. Only characters A-Z, a-z, 0-9, _ and
+#: - are allowed" (https://core.telegram.org/bots/api#setwebhook).
+TELEGRAM_WEBHOOK_SECRET: Final = re.compile(r"[A-Za-z0-9_-]{1,256}")
+#: "Ports currently supported for webhooks: 443, 80, 88, 8443" (Bot API ``setWebhook``); a
+#: self-hosted Bot API server (``--local``) takes any port and plain HTTP.
+TELEGRAM_WEBHOOK_PORTS: Final = frozenset({443, 80, 88, 8443})
+#: Paths the HTTP server already serves (bot/web.py, the WeCom callback).
+_RESERVED_PATHS: Final = frozenset({"/healthz", "/readyz", "/wecom/callback"})
 
 
 def async_database_url(url: str) -> str:
@@ -58,6 +69,16 @@ class Settings(BaseSettings):
     telegram_base_url: str = Field(
         default="https://api.telegram.org/bot",
         description="Bot API base; the token is appended. Self-hosted Bot API servers need it.",
+    )
+    telegram_webhook_url: str = Field(
+        default="",
+        description="Public HTTPS URL Telegram posts updates to (webhook mode; its path is "
+        "served by the HTTP server); empty = long polling.",
+    )
+    telegram_webhook_secret: str = Field(
+        default="",
+        description="setWebhook secret_token, checked on every webhook request: 1-256 of "
+        "A-Z a-z 0-9 _ -; required with telegram_webhook_url.",
     )
     wecom_corp_id: str = Field(default="", description="WeCom CorpID (企业ID).")
     wecom_agent_id: int | None = Field(default=None, description="The self-built app's AgentId.")
@@ -152,6 +173,48 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"提醒发送时间 {self.reminder_time} 落在免打扰时段 {self.quiet_hours} 内，"
                 "提醒将永远不会发送"
+            )
+        return self
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _valid_webhook_secret(cls, value: str) -> str:
+        if value and not TELEGRAM_WEBHOOK_SECRET.fullmatch(value):
+            raise ValueError(
+                "DJBOT_TELEGRAM_WEBHOOK_SECRET 只能由 1-256 个英文字母、数字、下划线（_）或"
+                "连字符（-）组成（Bot API setWebhook 的 secret_token）"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_complete(self) -> Settings:
+        """Webhook mode needs a usable URL and a secret (else anyone could post updates)."""
+        url = self.telegram_webhook_url
+        if not url:
+            return self
+        parts = urlsplit(url)
+        official = urlsplit(self.telegram_base_url).hostname == "api.telegram.org"
+        schemes = ("https",) if official else ("https", "http")
+        if parts.scheme not in schemes or not parts.hostname or parts.fragment:
+            raise ValueError(
+                f"DJBOT_TELEGRAM_WEBHOOK_URL 无效：{url!r}，应为 Telegram 能访问的 HTTPS 地址，"
+                "例如 https://bot.example.org/telegram/webhook"
+            )
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            raise ValueError(f"DJBOT_TELEGRAM_WEBHOOK_URL 的端口无效：{url!r}") from None
+        if official and port not in TELEGRAM_WEBHOOK_PORTS:
+            raise ValueError(
+                f"DJBOT_TELEGRAM_WEBHOOK_URL 的端口 {port} 不受支持："
+                "Telegram 只向 443、80、88、8443 端口推送"
+            )
+        if (parts.path or "/") in _RESERVED_PATHS:
+            raise ValueError(f"DJBOT_TELEGRAM_WEBHOOK_URL 的路径 {parts.path} 已被占用，请换一个")
+        if not self.telegram_webhook_secret:
+            raise ValueError(
+                "设置了 DJBOT_TELEGRAM_WEBHOOK_URL 时必须同时设置 DJBOT_TELEGRAM_WEBHOOK_SECRET"
+                "（1-256 个英文字母、数字、_ 或 -），否则任何人都能向机器人伪造消息"
             )
         return self
 

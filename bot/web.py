@@ -6,11 +6,15 @@ Routes:
 * ``GET /readyz`` -> 200 ``{"status": "ready"}`` when the database answers ``SELECT 1`` within
   ``ready_timeout`` seconds, else 503 ``{"status": "unavailable"}`` (readiness);
 * whatever channels register with :meth:`WebServer.add_routes` before :meth:`start` (the WeCom
-  callback ``/wecom/callback``).
+  callback ``/wecom/callback``; in Telegram webhook mode ``POST`` at the path of
+  ``DJBOT_TELEGRAM_WEBHOOK_URL``, see :mod:`bot.channels.telegram`).
 
 Request bodies are capped at ``max_body`` bytes (64 KB): aiohttp answers 413 beyond that, and
-handlers that read the body themselves get the same cap. Stopping closes the listening socket
-first, then waits up to ``shutdown_timeout`` seconds for requests in flight.
+handlers that read the body themselves get the same cap (the Telegram webhook streams its body
+and applies its own 1 MB cap, ``WEBHOOK_MAX_BODY``). Stopping closes the listening socket
+first, then waits up to ``shutdown_timeout`` seconds for requests in flight; work a handler
+left running in the background (queued updates) is the channel's to finish in its ``stop()``,
+which ``djbot run`` calls after this server's (:mod:`bot.runtime`).
 """
 
 from __future__ import annotations

@@ -3,7 +3,9 @@
 The adapter translates between the Bot API and the neutral vocabulary of
 :mod:`handlers.types`; all conversation logic lives behind the :class:`~handlers.types.Dispatcher`.
 
-Inbound (long polling, ``allowed_updates = ["message", "callback_query"]``):
+Inbound, ``allowed_updates = ["message", "callback_query"]``, by long polling (``getUpdates``)
+or, when ``DJBOT_TELEGRAM_WEBHOOK_URL`` is set, by webhook (see "Webhook mode" below); both hand
+each update to the same PTB handlers (``Application.process_update``):
 
 * a text message (commands and ``/start CODE`` deep links included) becomes
   ``Inbound(address=Address("telegram", str(chat_id), str(user_id)), text=..., display_name=full
@@ -25,9 +27,40 @@ Outbound, per :class:`~handlers.types.Reply`:
   (``editMessageText``); "message is not modified" is ignored; any other failure of the edit
   sends the reply as a new message.
 
-Updates are processed one at a time in arrival order (PTB's default ``concurrent_updates=False``),
-which keeps each chat's messages in order. A dispatcher or rendering failure is logged with its
-traceback and answered with :data:`APOLOGY_MESSAGE`; it never stops polling.
+Long polling processes updates one at a time in arrival order (PTB's default
+``concurrent_updates=False``), which keeps each chat's messages in order. A dispatcher or rendering
+failure is logged with its traceback and answered with :data:`APOLOGY_MESSAGE`; it never stops
+polling.
+
+Webhook mode (Bot API "setWebhook", https://core.telegram.org/bots/api#setwebhook), for several
+processes serving one bot behind a load balancer; conversation state is in the database only:
+
+* :meth:`TelegramChannel.start` calls ``getMe``, ``setMyCommands`` and ``setWebhook(url,
+  secret_token, allowed_updates=[message, callback_query], drop_pending_updates=False)``; the PTB
+  application has no ``Updater`` (``ApplicationBuilder().updater(None)``), so nothing polls. Each
+  process registers the same URL and secret; the last call wins, which changes nothing;
+* :meth:`TelegramChannel.routes` gives ``POST <path of the URL>`` for :class:`bot.web.WebServer`
+  (the reverse proxy must forward that path unchanged). A request is checked in this order, and
+  a refused one is processed in no way: header ``X-Telegram-Bot-Api-Secret-Token`` equal to the
+  secret, compared in constant time (else 403); body at most :data:`WEBHOOK_MAX_BODY` bytes
+  (else 413); a JSON ``Update`` object with an integer ``update_id`` (else 400); fewer than
+  ``max_pending`` updates waiting in this process (else 503: Telegram retries later, perhaps at
+  another process); ``update:<update_id>`` claimed in ``inbound_receipts`` (atomic across
+  processes), so a re-delivery -- Telegram repeats a request that got no 2xx answer -- is
+  answered 200 and not handled again (a database failure: 503);
+* the update is then answered with an empty 200 at once and processed by a background task
+  through ``Application.process_update``: per chat in arrival order, at most ``max_concurrency``
+  chats at once;
+* :meth:`TelegramChannel.stop` refuses new requests (503), waits up to ``stop_timeout`` seconds
+  for the updates in flight (their replies included), then closes. It does not delete the
+  webhook unless ``delete_webhook_on_stop`` (another process may still serve it); switching back
+  to long polling deletes it anyway (PTB's ``start_polling`` calls ``deleteWebhook``).
+
+Delivery is at most once: an update acknowledged by a process that is then killed (SIGKILL, a
+crash) before handling it is lost; SIGTERM drains first (``djbot run``, :mod:`bot.runtime`).
+Receipts older than ``receipt_ttl`` (2 days) are deleted: Telegram keeps an undelivered update
+at most 24 hours (Bot API "Getting updates") and only reuses update ids after a week without
+updates (Bot API "Update": "chosen randomly instead of sequentially").
 
 Limits (https://core.telegram.org/bots/api): message text 1-4096 characters (``sendMessage``),
 caption 0-1024 characters (``sendDocument``), ``callback_data`` 1-64 bytes
@@ -39,14 +72,19 @@ caption 0-1024 characters (``sendDocument``), ``callback_data`` 1-64 bytes
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
 import re
+import secrets
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, Final, TypeVar
+from urllib.parse import urlsplit
 
+from aiohttp import web
 from telegram import (
     BotCommand,
     InlineKeyboardButton,
@@ -70,6 +108,8 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.channels.splitting import split_text, utf16_size
 from bot.settings import Settings
 from handlers.types import CHANNEL_TELEGRAM, Address, Dispatcher, Inbound, Reply, SendError
+from storage import queries
+from storage.database import Database
 
 __all__ = [
     "ALLOWED_UPDATES",
@@ -78,9 +118,12 @@ __all__ = [
     "CAPTION_LIMIT",
     "MESSAGE_LIMIT",
     "ONLY_TEXT_MESSAGE",
+    "SECRET_HEADER",
+    "WEBHOOK_MAX_BODY",
     "SendError",
     "TelegramChannel",
     "file_base_url",
+    "webhook_path",
 ]
 
 logger = logging.getLogger(__name__)
@@ -116,6 +159,14 @@ APOLOGY_MESSAGE: Final[str] = "抱歉，处理这条消息时出错了，请稍�
 #: Sent when a reply has buttons but no text (Telegram rejects an empty message).
 EMPTY_TEXT_WITH_CHOICES: Final[str] = "请选择："
 
+#: The header carrying ``setWebhook.secret_token`` on every webhook request (Bot API
+#: "setWebhook": "a header “X-Telegram-Bot-Api-Secret-Token” with the secret token as content").
+SECRET_HEADER: Final[str] = "X-Telegram-Bot-Api-Secret-Token"
+
+#: Largest webhook request body read, in bytes (an ``Update`` is a few KB: text is at most 4096
+#: characters); larger ones are answered 413.
+WEBHOOK_MAX_BODY: Final[int] = 1024 * 1024
+
 _LEADING_COMMAND = re.compile(r"^(/[A-Za-z0-9_]+)@([A-Za-z0-9_]+)")
 _NOT_MODIFIED = "message is not modified"
 
@@ -133,6 +184,21 @@ def file_base_url(base_url: str) -> str:
     if sep:
         return f"{head}/file/bot{tail}"
     return base_url.rstrip("/") + "/file/bot"
+
+
+def webhook_path(url: str) -> str:
+    """The path of a webhook URL, which the HTTP server serves: ``https://bot.example.org/
+    telegram/webhook`` -> ``/telegram/webhook``; no path -> ``/``."""
+    return urlsplit(url).path or "/"
+
+
+class _Refused(Exception):
+    """A webhook request refused with an HTTP status (logged at warning level)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
 
 
 def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -167,7 +233,7 @@ def _send_error(error: TelegramError) -> SendError:
 
 
 class TelegramChannel:
-    """The Telegram adapter: long polling in, replies out, via a PTB ``Application``.
+    """The Telegram adapter: long polling or a webhook in, replies out, via a PTB ``Application``.
 
     Usage::
 
@@ -176,11 +242,20 @@ class TelegramChannel:
         ...                         # runs until
         await channel.stop()        # stop polling, finish queued updates, close HTTP clients
 
-    or ``async with TelegramChannel(settings, dispatcher) as channel: ...``.
+    or ``async with TelegramChannel(settings, dispatcher) as channel: ...``. In webhook mode
+    (``settings.telegram_webhook_url`` set; ``bot.runtime`` does this)::
+
+        channel = TelegramChannel(settings, dispatcher, db=db)
+        web_server.add_routes(channel.routes())   # POST <path of the webhook URL>
+        await channel.start()       # getMe, setMyCommands, setWebhook; then start web_server
+        ...
+        await web_server.stop()     # no new requests
+        await channel.stop()        # finish the updates in flight, close HTTP clients
 
     Args:
         settings: ``telegram_token`` and ``telegram_base_url`` (the token is appended to it) are
-            used; the file URL is derived with :func:`file_base_url`.
+            used; the file URL is derived with :func:`file_base_url`. ``telegram_webhook_url``
+            and ``telegram_webhook_secret`` select webhook mode.
         dispatcher: gets one :class:`Inbound` per text message or button press.
         commands: the command menu, ``(command, description)`` pairs; ``()`` leaves it alone.
         poll_timeout: seconds one ``getUpdates`` long poll may wait on the server.
@@ -188,6 +263,20 @@ class TelegramChannel:
             and the call retried (twice at most); longer waits fail at once.
         typing_after: when the dispatcher takes longer than this many seconds (a report being
             drafted), the chat shows "typing…" until the replies are ready.
+        db: webhook mode: where ``inbound_receipts`` de-duplicate updates across processes
+            (required for :meth:`routes` and a webhook :meth:`start`; unused when polling).
+        max_concurrency: webhook mode: chats whose updates are processed at once.
+        max_pending: webhook mode: updates waiting or in flight beyond which requests are
+            answered 503 (Telegram retries them later).
+        stop_timeout: webhook mode: seconds :meth:`stop` waits for updates in flight; those
+            still running then are cancelled and logged (lost: Telegram had its 200).
+        delete_webhook_on_stop: webhook mode: call ``deleteWebhook`` in :meth:`stop` (off by
+            default: other processes may still serve the webhook; updates then wait at
+            Telegram, up to 24 hours, until a process calls ``setWebhook`` or polls).
+        receipt_ttl: webhook mode: receipts older than this are deleted every 10 minutes.
+
+    Raises:
+        ValueError: no token configured, or a webhook URL without a secret.
     """
 
     def __init__(
@@ -199,24 +288,48 @@ class TelegramChannel:
         poll_timeout: float = 30.0,
         max_retry_after: float = 10.0,
         typing_after: float = 1.0,
+        db: Database | None = None,
+        max_concurrency: int = 8,
+        max_pending: int = 1000,
+        stop_timeout: float = 20.0,
+        delete_webhook_on_stop: bool = False,
+        receipt_ttl: timedelta = timedelta(days=2),
     ) -> None:
         if not settings.telegram_token:
             raise ValueError("未配置 Telegram 机器人令牌（DJBOT_TELEGRAM_TOKEN）")
+        if settings.telegram_webhook_url and not settings.telegram_webhook_secret:
+            # Settings refuse this too; a copy made with model_copy() is not validated again
+            raise ValueError("Webhook 模式必须设置 DJBOT_TELEGRAM_WEBHOOK_SECRET")
         self._dispatcher = dispatcher
         self._commands = tuple(commands)
         self._poll_timeout = poll_timeout
         self._max_retry_after = max_retry_after
         self._typing_after = typing_after
         self._bot_username: str | None = None
-        self._application = (
+        self._webhook_url = settings.telegram_webhook_url
+        self._webhook_secret = settings.telegram_webhook_secret.encode("ascii", "replace")
+        self._db = db
+        self._semaphore = asyncio.Semaphore(max_concurrency)
+        self._max_pending = max_pending
+        self._stop_timeout = stop_timeout
+        self._delete_webhook_on_stop = delete_webhook_on_stop
+        self._receipt_ttl = receipt_ttl
+        self._accepting = False
+        self._webhook_set = False
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._last_of_chat: dict[int, asyncio.Task[None]] = {}
+        self._sweeper: asyncio.Task[None] | None = None
+        builder = (
             ApplicationBuilder()
             .token(settings.telegram_token)
             .base_url(settings.telegram_base_url)
             .base_file_url(file_base_url(settings.telegram_base_url))
             .concurrent_updates(False)
             .job_queue(None)
-            .build()
         )
+        if self._webhook_url:
+            builder = builder.updater(None)  # updates arrive by webhook: nothing polls
+        self._application = builder.build()
         private = filters.ChatType.PRIVATE
         message = filters.UpdateType.MESSAGE
         self._application.add_handler(MessageHandler(message & filters.TEXT, self._on_text))
@@ -242,16 +355,39 @@ class TelegramChannel:
             raise RuntimeError("TelegramChannel.start() has not completed yet")
         return self._bot_username
 
+    @property
+    def webhook_mode(self) -> bool:
+        """``True`` when updates arrive by webhook (``telegram_webhook_url`` is set)."""
+        return bool(self._webhook_url)
+
+    def routes(self) -> list[web.RouteDef]:
+        """The webhook route for :class:`bot.web.WebServer`: ``POST`` at the path of
+        ``telegram_webhook_url`` (:func:`webhook_path`), handled by :meth:`handle_webhook`.
+
+        Raises:
+            RuntimeError: not in webhook mode, or no database for the receipts.
+        """
+        if not self._webhook_url:
+            raise RuntimeError("the Telegram channel polls: no webhook route")
+        if self._db is None:
+            raise RuntimeError("the Telegram webhook needs a database for update receipts")
+        return [web.post(webhook_path(self._webhook_url), self.handle_webhook)]
+
     async def start(self) -> None:
-        """Connect (``getMe``), set the command menu, and start long polling in the background.
+        """Connect (``getMe``), set the command menu, and start receiving: long polling in the
+        background, or in webhook mode ``setWebhook`` (the route then accepts updates).
 
         Nothing pending is dropped: updates that arrived while the bot was down are processed.
 
         Raises:
+            RuntimeError: webhook mode without a database.
             telegram.error.InvalidToken: the token was rejected (HTTP 401/404).
+            telegram.error.BadRequest: Telegram refused the webhook URL (e.g. not HTTPS).
             telegram.error.NetworkError: the Bot API could not be reached.
         """
         application = self._application
+        if self._webhook_url and self._db is None:
+            raise RuntimeError("the Telegram webhook needs a database for update receipts")
         try:
             await application.initialize()
             self._bot_username = application.bot.username
@@ -261,6 +397,9 @@ class TelegramChannel:
                     await application.bot.set_my_commands(menu)
                 except TelegramError:
                     logger.exception("Telegram 命令菜单设置失败（setMyCommands），继续运行")
+            if self._webhook_url:
+                await self._start_webhook()
+                return
             updater = application.updater
             if updater is None:  # pragma: no cover - ApplicationBuilder always builds one
                 raise RuntimeError("the PTB application has no updater")
@@ -275,9 +414,49 @@ class TelegramChannel:
             raise
         logger.info("Telegram 机器人 @%s 已开始接收消息", self._bot_username)
 
+    async def _start_webhook(self) -> None:
+        """``setWebhook`` with the secret (Bot API "setWebhook"); then accept requests."""
+        bot = self._application.bot
+        await self._retrying(
+            partial(
+                bot.set_webhook,
+                self._webhook_url,
+                allowed_updates=list(ALLOWED_UPDATES),
+                drop_pending_updates=False,
+                secret_token=self._webhook_secret.decode("ascii"),
+            )
+        )
+        self._webhook_set = True
+        self._accepting = True
+        self._sweeper = asyncio.create_task(self._sweep_receipts(), name="telegram-receipts")
+        logger.info(
+            "Telegram 机器人 @%s 已设置 Webhook，在 %s 接收消息",
+            self._bot_username,
+            webhook_path(self._webhook_url),
+        )
+
     async def stop(self) -> None:
-        """Stop polling, let queued updates finish, and close the HTTP clients. Idempotent."""
+        """Stop receiving, let the updates in flight finish, and close the HTTP clients.
+
+        Polling: stop ``getUpdates`` and process what PTB already fetched. Webhook mode: refuse
+        new requests (503), wait up to ``stop_timeout`` seconds for the updates in flight
+        (cancelling, and logging, the rest), ``deleteWebhook`` only if asked to. Idempotent.
+        """
+        self._accepting = False
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+            self._sweeper = None
+        await self._drain_webhook_updates()
         application = self._application
+        webhook_set, self._webhook_set = self._webhook_set, False
+        if webhook_set and self._delete_webhook_on_stop:
+            try:
+                await application.bot.delete_webhook(drop_pending_updates=False)
+                logger.info("已删除 Telegram Webhook（deleteWebhook）")
+            except TelegramError:
+                logger.exception("删除 Telegram Webhook 失败")
         updater = application.updater
         if updater is not None and updater.running:
             await updater.stop()
@@ -313,6 +492,153 @@ class TelegramChannel:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.stop()
+
+    # --- webhook --------------------------------------------------------------------------------
+
+    async def handle_webhook(self, request: web.Request) -> web.Response:
+        """One webhook request from Telegram (Bot API "setWebhook": "an HTTPS POST request to
+        the specified URL, containing a JSON-serialized Update").
+
+        Answers an empty 200 once the update is claimed and queued, or a re-delivered one was
+        recognised; 403 wrong or missing secret header; 413 body over
+        :data:`WEBHOOK_MAX_BODY` bytes; 400 not a JSON ``Update``; 503 stopping, too many updates
+        pending, or the database failed (Telegram retries every non-2xx answer). Nothing is
+        processed or stored for a refused request.
+        """
+        try:
+            if not self._accepting:
+                raise _Refused(503, "正在停止，请稍后重试")
+            given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "replace")
+            if not secrets.compare_digest(given, self._webhook_secret):
+                raise _Refused(403, f"{SECRET_HEADER} 缺失或不正确")
+            body = await self._read_body(request)
+            update = self._parse_update(body)
+            if len(self._tasks) >= self._max_pending:
+                raise _Refused(503, "待处理的更新过多")
+            if not await self._claim(update.update_id):
+                logger.info("忽略 Telegram 重复推送的更新 %s", update.update_id)
+                return web.Response(text="")
+        except _Refused as refused:
+            logger.warning(
+                "拒绝 Telegram Webhook 请求 %s %s：%s（来自 %s）",
+                request.method,
+                request.path,
+                refused.reason,
+                request.remote,
+            )
+            return web.Response(status=refused.status, text=refused.reason)
+        self._schedule(update)
+        return web.Response(text="")
+
+    @staticmethod
+    async def _read_body(request: web.Request) -> bytes:
+        """The body, refused (413) past :data:`WEBHOOK_MAX_BODY` bytes without holding more."""
+        if request.content_length is not None and request.content_length > WEBHOOK_MAX_BODY:
+            raise _Refused(413, "请求体过大")
+        body = bytearray()
+        try:
+            async for chunk in request.content.iter_chunked(64 * 1024):
+                body += chunk
+                if len(body) > WEBHOOK_MAX_BODY:
+                    raise _Refused(413, "请求体过大")
+        except web.HTTPRequestEntityTooLarge as exc:
+            raise _Refused(413, "请求体过大") from exc
+        return bytes(body)
+
+    def _parse_update(self, body: bytes) -> Update:
+        """A JSON object with a non-negative integer ``update_id``, as a PTB ``Update`` (400)."""
+        try:
+            data = json.loads(body)
+        except ValueError as exc:
+            raise _Refused(400, "请求体不是 JSON") from exc
+        update_id = data.get("update_id") if isinstance(data, dict) else None
+        if type(update_id) is not int or not 0 <= update_id < 2**53:
+            raise _Refused(400, "请求体不是 Telegram Update（缺少整数 update_id）")
+        try:
+            return Update.de_json(data, self._application.bot)
+        except Exception as exc:  # PTB raises TypeError/KeyError/ValueError on bad shapes
+            raise _Refused(400, f"无法解析 Telegram Update：{type(exc).__name__}") from exc
+
+    async def _claim(self, update_id: int) -> bool:
+        """Claim ``update:<update_id>``; ``False`` if any process claimed it before (503 when
+        the database fails, so Telegram delivers it again)."""
+        assert self._db is not None  # routes() and start() refuse webhook mode without one
+        try:
+            async with self._db.session() as session:
+                return await queries.claim_receipt(
+                    session, CHANNEL_TELEGRAM, f"update:{update_id}", datetime.now(UTC)
+                )
+        except Exception as exc:
+            logger.exception("记录 Telegram 更新 %s 失败", update_id)
+            raise _Refused(503, "数据库暂时不可用") from exc
+
+    def _schedule(self, update: Update) -> None:
+        """Process ``update`` in the background, behind the same chat's earlier updates."""
+        chat = update.effective_chat
+        chat_id = chat.id if chat is not None else None
+        previous = self._last_of_chat.get(chat_id) if chat_id is not None else None
+        task = asyncio.create_task(
+            self._process_after(previous, update), name=f"telegram-update:{update.update_id}"
+        )
+        self._tasks.add(task)
+        if chat_id is not None:
+            self._last_of_chat[chat_id] = task
+
+        def done(finished: asyncio.Task[None]) -> None:
+            self._tasks.discard(finished)
+            if chat_id is not None and self._last_of_chat.get(chat_id) is finished:
+                del self._last_of_chat[chat_id]
+
+        task.add_done_callback(done)
+
+    async def _process_after(self, previous: asyncio.Task[None] | None, update: Update) -> None:
+        if previous is not None:
+            await asyncio.wait([previous])
+        async with self._semaphore:
+            try:
+                # the polling path too: PTB's update fetcher calls process_update
+                await self._application.process_update(update)
+            except Exception:
+                logger.exception("处理 Telegram 更新 %s 出错", update.update_id)
+
+    async def drain(self) -> None:
+        """Wait until every webhook update taken in so far has been processed (tests)."""
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
+
+    async def _drain_webhook_updates(self) -> None:
+        """Wait up to ``stop_timeout`` seconds for the webhook updates in flight; cancel the
+        rest (logged with their update ids: Telegram will not send them again)."""
+        if not self._tasks:
+            return
+        logger.info("等待 %d 条 Telegram 更新处理完毕……", len(self._tasks))
+        _, pending = await asyncio.wait(set(self._tasks), timeout=self._stop_timeout)
+        if pending:
+            logger.error(
+                "停止时仍有 %d 条 Telegram 更新未处理完（%s 秒超时），已放弃：%s",
+                len(pending),
+                self._stop_timeout,
+                ", ".join(sorted(task.get_name() for task in pending)),
+            )
+            for task in pending:
+                task.cancel()
+            await asyncio.wait(pending)
+
+    async def _sweep_receipts(self) -> None:
+        """Every 10 minutes delete Telegram receipts older than ``receipt_ttl``."""
+        assert self._db is not None
+        while True:
+            try:
+                before = datetime.now(UTC) - self._receipt_ttl
+                async with self._db.session() as session:
+                    deleted = await queries.delete_receipts_before(
+                        session, CHANNEL_TELEGRAM, before
+                    )
+                if deleted:
+                    logger.debug("删除了 %d 条过期的 Telegram 更新回执", deleted)
+            except Exception:
+                logger.exception("清理 Telegram 更新回执失败")
+            await asyncio.sleep(600)
 
     # --- outside a conversation -----------------------------------------------------------------
 

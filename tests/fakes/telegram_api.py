@@ -9,7 +9,7 @@ It speaks the shapes of https://core.telegram.org/bots/api over local HTTP on 12
   with the same HTTP status, a wrong token gives 401 ``Unauthorized``, an unknown method 404
   ``Not Found``;
 * the methods a bot needs for chatting: ``getMe``, ``getUpdates`` (real long polling),
-  ``deleteWebhook``, ``getWebhookInfo``, ``setMyCommands``, ``getMyCommands``,
+  ``setWebhook``, ``deleteWebhook``, ``getWebhookInfo``, ``setMyCommands``, ``getMyCommands``,
   ``deleteMyCommands``, ``sendMessage``, ``editMessageText``, ``answerCallbackQuery``,
   ``sendDocument``, ``sendChatAction``, ``close``, ``logOut``; with the checks Telegram makes
   that a bot could trip over (empty or over-long text, unknown chat, blocked user, editing to the
@@ -27,6 +27,20 @@ Usage::
 
 Everything runs on the test's event loop; the ``push_*`` methods are plain functions that queue
 an update which the bot's pending ``getUpdates`` receives at once.
+
+Webhooks (https://core.telegram.org/bots/api#setwebhook): after ``setWebhook`` (an HTTPS URL on
+port 443, 80, 88 or 8443; ``secret_token`` 1-256 of ``A-Za-z0-9_-``) queued updates are POSTed
+as JSON to the URL, one at a time in order, with the header ``X-Telegram-Bot-Api-Secret-Token``;
+an answer other than 2xx (or no answer) is recorded and the same update is posted again after
+:attr:`FakeTelegram.webhook_retry_delay` seconds, as Telegram repeats failed deliveries.
+``getUpdates`` answers 409 while a webhook is set. :attr:`FakeTelegram.webhook_targets` plays
+the reverse proxy / load balancer: ``["http://127.0.0.1:8081", ...]`` replace the URL's
+scheme and host, taken in turn (round robin) per delivery. Every attempt is in
+:attr:`FakeTelegram.deliveries`::
+
+    tg.webhook_targets = [server.base_url]
+    await channel.start()                 # setWebhook("https://bot.example.org/tg", ...)
+    tg.push_text(1001, "/start")          # delivered to http://127.0.0.1:PORT/tg
 """
 
 from __future__ import annotations
@@ -41,8 +55,9 @@ from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
-from aiohttp import BodyPartReader, web
+from aiohttp import BodyPartReader, ClientError, ClientSession, ClientTimeout, web
 
 __all__ = ["FakeTelegram", "SentMessage", "UploadedFile"]
 
@@ -55,6 +70,9 @@ CAPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 _LEADING_COMMAND = re.compile(r"^/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,64})?")
+_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+WEBHOOK_PORTS = {443, 80, 88, 8443}
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 # Parameters sent as strings in form bodies that the Bot API interprets as other types.
 _JSON_FIELDS = {
@@ -172,7 +190,11 @@ class FakeTelegram:
       params decoded to Bot API types; uploaded files appear as :class:`UploadedFile`;
     * ``sent``: ``{chat_id: [SentMessage, ...]}`` in sending order (a ``defaultdict``);
     * ``commands``: the default command menu as ``[(command, description), ...]``;
-    * ``answered``: ``{callback_query_id: params}`` of answered callback queries.
+    * ``answered``: ``{callback_query_id: params}`` of answered callback queries;
+    * ``webhook``: the ``setWebhook`` params in force (``url``, ``secret_token``,
+      ``allowed_updates``...), ``None`` without a webhook;
+    * ``deliveries``: every webhook delivery attempt as ``(target URL, update_id, HTTP status)``,
+      status 0 when the connection failed.
     """
 
     def __init__(
@@ -226,6 +248,14 @@ class FakeTelegram:
         self._poll_generation = 0
         self._closing = False
         self._runner: web.AppRunner | None = None
+        self.webhook: JSON | None = None
+        #: Base URLs (``http://127.0.0.1:PORT``) that replace the webhook URL's scheme and host,
+        #: in turn; empty: post to the URL itself.
+        self.webhook_targets: list[str] = []
+        self.webhook_retry_delay = 0.2
+        self.deliveries: list[tuple[str, int, int]] = []
+        self._webhook_error: tuple[int, str] | None = None
+        self._delivery: asyncio.Task[None] | None = None
         self._methods: dict[str, tuple[str, Callable[[JSON, dict[str, UploadedFile]], Any]]] = {
             name.lower(): (name, handler)
             for name, handler in {
@@ -233,6 +263,7 @@ class FakeTelegram:
                 "getUpdates": self._get_updates,
                 "logOut": self._true,
                 "close": self._true,
+                "setWebhook": self._set_webhook,
                 "deleteWebhook": self._delete_webhook,
                 "getWebhookInfo": self._get_webhook_info,
                 "setMyCommands": self._set_my_commands,
@@ -257,11 +288,17 @@ class FakeTelegram:
         site = web.TCPSite(self._runner, self.host, 0)
         await site.start()
         self.port = int(self._runner.addresses[0][1])
+        self._delivery = asyncio.create_task(self._deliver_webhooks(), name="fake-webhooks")
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         self._closing = True  # pending long polls return at once
         self._notify()
+        if self._delivery is not None:
+            self._delivery.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._delivery
+            self._delivery = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -430,6 +467,12 @@ class FakeTelegram:
             }
         )
         return query_id
+
+    def take_updates(self) -> list[JSON]:
+        """Remove the queued updates and return them (call it right after ``push_*``, before
+        awaiting anything), for a test that posts them to the bot itself."""
+        taken, self._updates = self._updates, []
+        return taken
 
     def block(self, user_id: int) -> None:
         """The user blocks the bot: sends to them fail with 403 Forbidden."""
@@ -604,6 +647,7 @@ class FakeTelegram:
         self._method_counts[requested.lower()] += 1
         delay = self._delays.get(requested.lower())
         if delay:
+            self._notify()  # the call is visible in ``calls`` at once, its effect after the wait
             await asyncio.sleep(delay)
         self._notify()
         try:
@@ -742,17 +786,96 @@ class FakeTelegram:
     def _get_me(self, params: JSON, files: dict[str, UploadedFile]) -> JSON:
         return dict(self.bot_user)
 
+    def _set_webhook(self, params: JSON, files: dict[str, UploadedFile]) -> bool:
+        url = str(self._required(params, "url"))
+        parts = urlsplit(url)
+        if parts.scheme != "https" or not parts.hostname:
+            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided")
+        if (parts.port or 443) not in WEBHOOK_PORTS:
+            raise ApiError(
+                400,
+                "Bad Request: bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443",
+            )
+        secret = params.get("secret_token")
+        if secret is not None and not _WEBHOOK_SECRET.match(str(secret)):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        previous = self.webhook or {}
+        allowed = params.get("allowed_updates", previous.get("allowed_updates"))
+        self.webhook = {
+            "url": url,
+            "secret_token": secret,
+            "allowed_updates": list(allowed or []),
+            "max_connections": int(params.get("max_connections") or 40),
+        }
+        self._webhook_error = None
+        return True
+
     def _delete_webhook(self, params: JSON, files: dict[str, UploadedFile]) -> bool:
         if params.get("drop_pending_updates"):
             self._updates.clear()
+        self.webhook = None
         return True
 
     def _get_webhook_info(self, params: JSON, files: dict[str, UploadedFile]) -> JSON:
-        return {
-            "url": "",
+        info: JSON = {
+            "url": self.webhook["url"] if self.webhook else "",
             "has_custom_certificate": False,
             "pending_update_count": len(self._updates),
         }
+        if self.webhook:
+            info["max_connections"] = self.webhook["max_connections"]
+            if self.webhook["allowed_updates"]:
+                info["allowed_updates"] = self.webhook["allowed_updates"]
+        if self._webhook_error is not None:
+            info["last_error_date"], info["last_error_message"] = self._webhook_error
+        return info
+
+    def _webhook_target(self, url: str, turn: int) -> str:
+        if not self.webhook_targets:
+            return url
+        parts = urlsplit(url)
+        base = self.webhook_targets[turn % len(self.webhook_targets)].rstrip("/")
+        return base + (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+    async def _deliver_webhooks(self) -> None:
+        """While a webhook is set, post queued updates to it one at a time, in order; an update
+        is forgotten once answered 2xx, else posted again after ``webhook_retry_delay``."""
+        turn = 0
+        async with ClientSession(timeout=ClientTimeout(total=10)) as http:
+            while not self._closing:
+                webhook = self.webhook
+                if webhook is None or not self._updates:
+                    await self._next_change(1.0)
+                    continue
+                update = self._updates[0]
+                allowed = webhook["allowed_updates"]
+                if allowed and not any(kind in update for kind in allowed):
+                    self._updates.remove(update)  # Telegram does not deliver other kinds at all
+                    continue
+                target = self._webhook_target(webhook["url"], turn)
+                turn += 1
+                headers = {"Content-Type": "application/json"}
+                if webhook["secret_token"]:
+                    headers[SECRET_HEADER] = str(webhook["secret_token"])
+                try:
+                    body = json.dumps(update)
+                    async with http.post(target, data=body, headers=headers) as answer:
+                        status, reason = answer.status, answer.reason or ""
+                        await answer.read()
+                except (ClientError, TimeoutError) as exc:
+                    status, reason = 0, type(exc).__name__
+                self.deliveries.append((target, int(update["update_id"]), status))
+                if 200 <= status < 300:
+                    if update in self._updates:
+                        self._updates.remove(update)
+                else:
+                    message = f"Wrong response from the webhook: {status} {reason}".strip()
+                    self._webhook_error = (int(time.time()), message)
+                self._notify()
+                if not 200 <= status < 300:
+                    await asyncio.sleep(self.webhook_retry_delay)
 
     async def _get_updates(self, params: JSON, files: dict[str, UploadedFile]) -> list[JSON]:
         """Long polling: https://core.telegram.org/bots/api#getupdates.
@@ -764,6 +887,12 @@ class FakeTelegram:
         offset = int(params.get("offset") or 0)
         limit = min(max(int(params.get("limit") or 100), 1), 100)
         timeout = max(float(params.get("timeout") or 0), 0.0)
+        if self.webhook is not None:
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         if "allowed_updates" in params:
             self._allowed_updates = list(params["allowed_updates"] or [])
         self._poll_generation += 1
