@@ -71,6 +71,7 @@ from handlers.types import CHANNEL_TELEGRAM, Address, Reply, Sender, SendError
 from storage import queries
 from storage import reminder_queries as rq
 from storage.database import Database
+from storage.locks import try_lock
 from storage.models import (
     Member,
     Organization,
@@ -81,6 +82,9 @@ from storage.models import (
 )
 
 log = logging.getLogger(__name__)
+
+#: The advisory lock name that keeps reminder sweeps of several processes apart.
+SWEEP_LOCK = "djbot:reminder-sweep"
 
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
@@ -152,7 +156,7 @@ class Pacer:
     """
 
     #: How late (in slot intervals) a start may still use its slot.
-    catch_up = 2
+    catch_up = 0.5
 
     def __init__(
         self,
@@ -256,6 +260,7 @@ class SweepSummary:
     quiet: bool = False
     before_send_time: bool = False
     stopped: bool = False
+    locked_elsewhere: bool = False
     warnings: list[str] = field(default_factory=list)
     failures: Counter[str] = field(default_factory=Counter)
 
@@ -271,6 +276,8 @@ class SweepSummary:
             f"新排队{self.queued}条，发送{self.sent}条，失败{self.failed}条，"
             f"跳过{self.skipped}条，稍后重试{self.retry_later}条，过期未发{self.expired}条。"
         )
+        if self.locked_elsewhere:
+            return head + "另一个进程正在检查提醒，本次跳过（不会重复发送）。"
         lines = [head + counts]
         if self.taken_elsewhere:
             lines.append(f"另有{self.taken_elsewhere}条正由其他进程发送。")
@@ -775,21 +782,32 @@ async def sweep(
         sleep: the backoff sleep (tests pass a fast one).
         stop: when set, workers stop taking new rows (the scheduler's shutdown).
 
+    On PostgreSQL one sweep runs at a time across all processes (an advisory lock named
+    :data:`SWEEP_LOCK`); a sweep that finds the lock taken returns at once with
+    ``locked_elsewhere`` set. The send log still prevents duplicates if two run anyway.
+
     Raises:
         ValueError: ``now`` is naive.
     """
-    return await Sweep(
-        db,
-        senders,
-        now,
-        config,
-        taxonomy=taxonomy,
-        calendar=calendar,
-        pacers=pacers,
-        clock=clock,
-        sleep=sleep,
-        stop=stop,
-    ).run()
+    if now.tzinfo is None:
+        raise ValueError("sweep instant must be timezone-aware")
+    async with try_lock(db, SWEEP_LOCK) as taken:
+        if not taken:
+            log.info("another process holds the reminder sweep lock; skipping this sweep")
+            local = now.astimezone(config.tz)
+            return SweepSummary(now, local.date(), config.tz, locked_elsewhere=True)
+        return await Sweep(
+            db,
+            senders,
+            now,
+            config,
+            taxonomy=taxonomy,
+            calendar=calendar,
+            pacers=pacers,
+            clock=clock,
+            sleep=sleep,
+            stop=stop,
+        ).run()
 
 
 def parse_instant(text: str, tz: ZoneInfo) -> datetime:

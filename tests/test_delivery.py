@@ -24,7 +24,7 @@ from fakes.telegram_api import FakeTelegram
 from sqlalchemy import select, update
 
 from bot.channels.telegram import TelegramChannel
-from bot.delivery import Pacer, ReminderConfig, SweepSummary, sweep
+from bot.delivery import SWEEP_LOCK, Pacer, ReminderConfig, SweepSummary, sweep
 from bot.settings import Settings
 from bot.taxonomy import load_taxonomy
 from bot.workdays import WorkdayCalendar
@@ -32,6 +32,7 @@ from handlers.dispatcher import ConversationDispatcher
 from handlers.types import Address, Reply, Sender
 from storage import queries
 from storage.database import Database
+from storage.locks import try_lock
 from storage.models import ReminderSend, ReminderStatus, Role
 
 pytestmark = pytest.mark.filterwarnings(
@@ -502,3 +503,32 @@ async def test_reminders_of_the_second_quarter_and_the_half_year_come_as_one(
     texts = {address.chat_id: reply.text for address, reply in sender.sent}
     assert "2026年第二季度和上半年党建工作总结将于6月30日（周二）截止" in texts[str(FIRST_MEMBER)]
     assert "2026年第二季度，您还没有登记活动记录（2026年上半年共0条）" in texts[str(FIRST_MEMBER)]
+
+
+# --- several processes on PostgreSQL --------------------------------------------------------
+
+
+async def test_a_sweep_skips_while_another_process_holds_the_lock(
+    db: Database, tg: FakeTelegram, telegram_sender: TelegramChannel
+) -> None:
+    branch = await seed(db, 3, tg)
+    other_process = Database(db.url)
+    try:
+        async with try_lock(other_process, SWEEP_LOCK) as taken:
+            assert taken
+            summary = await run(db, {"telegram": telegram_sender}, at(SEP23, 9))
+            if db.engine.dialect.name == "postgresql":
+                assert summary.locked_elsewhere and summary.sent == 0
+                assert "本次跳过" in summary.text()
+                assert not tg.calls_of("sendMessage") and await statuses(db) == {}
+            else:  # one process per SQLite database: the lock is always granted
+                assert not summary.locked_elsewhere and summary.sent == 4
+    finally:
+        await other_process.dispose()
+    # once the other process lets go, the next sweep sends everything, once
+    await run(db, {"telegram": telegram_sender}, at(SEP23, 10))
+    for uid in branch.everyone:
+        assert len(tg.messages(uid)) == 1, uid
+    assert await statuses(db) == {ReminderStatus.SENT: 4}
+    async with try_lock(db, SWEEP_LOCK) as free_again:
+        assert free_again
