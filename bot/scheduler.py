@@ -23,7 +23,7 @@ from bot.delivery import Pacer, ReminderConfig, SweepSummary, default_pacers, sw
 from bot.settings import Settings
 from bot.taxonomy import Taxonomy
 from bot.workdays import WorkdayCalendar
-from handlers.types import CHANNEL_TELEGRAM, Dispatcher, Sender
+from handlers.types import CHANNEL_TELEGRAM, CHANNEL_WECOM, Dispatcher, Sender
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ STARTUP_DELAY = 5.0
 
 #: Channels :func:`open_senders` can open a sender for. ``djbot run`` starts the scheduler only
 #: when one of them is configured; a channel joins this set when its sender is added below.
-SENDING_CHANNELS = frozenset({CHANNEL_TELEGRAM})
+SENDING_CHANNELS = frozenset({CHANNEL_TELEGRAM, CHANNEL_WECOM})
 
 
 class OpenSenders:
@@ -64,8 +64,11 @@ async def open_senders(settings: Settings, dispatcher: Dispatcher) -> OpenSender
 
     Telegram: a :class:`~bot.channels.telegram.TelegramChannel` opened without polling and with
     ``max_retry_after=0``, so a 429 reaches :mod:`bot.delivery` (which pauses the whole channel)
-    instead of being waited out inside one send. WeCom: added by its adapter when it can send.
-    A member whose channel has no sender is marked failed with the reason, not silently lost.
+    instead of being waited out inside one send. WeCom: a send-only
+    :class:`~bot.channels.wecom.channel.WeComChannel` (no callback routes), which paces itself
+    to 30 messages a minute per member and reports 45009 as a ``SendError`` with
+    ``retry_after``. A member whose channel has no sender is marked failed with the reason, not
+    silently lost.
 
     Raises:
         telegram.error.TelegramError: Telegram rejected the token or could not be reached.
@@ -77,6 +80,13 @@ async def open_senders(settings: Settings, dispatcher: Dispatcher) -> OpenSender
         channel = TelegramChannel(settings, dispatcher, commands=(), max_retry_after=0)
         await channel.open()
         opened.add(CHANNEL_TELEGRAM, channel, channel.close)
+    from bot.channels.wecom import wecom_configured
+
+    if wecom_configured(settings):
+        from bot.channels.wecom.channel import WeComChannel
+
+        wecom = WeComChannel(settings, dispatcher, None)
+        opened.add(CHANNEL_WECOM, wecom, wecom.stop)
     return opened
 
 

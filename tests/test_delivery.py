@@ -532,3 +532,47 @@ async def test_a_sweep_skips_while_another_process_holds_the_lock(
     assert await statuses(db) == {ReminderStatus.SENT: 4}
     async with try_lock(db, SWEEP_LOCK) as free_again:
         assert free_again
+
+
+# --- WeCom ----------------------------------------------------------------------------------
+
+
+async def test_a_wecom_member_is_reminded_through_wecom(
+    db: Database, dispatcher: ConversationDispatcher
+) -> None:
+    from fakes.wecom_api import TEST_AES_KEY, TEST_TOKEN, FakeWeCom
+
+    from bot.scheduler import open_senders
+
+    async with db.session() as session:
+        org = await queries.create_organization(session, "第二党支部", JOINED)
+        await queries.add_member(
+            session,
+            name="李四",
+            channel="wecom",
+            external_id="lisi",
+            chat_id="lisi",
+            organization_id=org.id,
+            roles=[Role.MEMBER],
+            now=JOINED,
+        )
+    async with FakeWeCom() as wecom:
+        settings = Settings(
+            wecom_corp_id=wecom.corp_id,
+            wecom_agent_id=wecom.agent_id,
+            wecom_secret=wecom.secret,
+            wecom_token=TEST_TOKEN,
+            wecom_aes_key=TEST_AES_KEY,
+            wecom_api_base_url=wecom.base_url,
+            _env_file=None,
+        )
+        opened = await open_senders(settings, dispatcher)
+        try:
+            assert set(opened.senders) == {"wecom"}
+            summary = await run(db, opened.senders, at(SEP23, 9))
+        finally:
+            await opened.close()
+        assert summary.sent == 1 and summary.failed == 0, summary.text()
+        [message] = wecom.texts("lisi")
+        assert "9月30日" in message or "2026年第三季度" in message
+    assert await statuses(db) == {ReminderStatus.SENT: 1}
