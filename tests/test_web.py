@@ -85,6 +85,13 @@ async def test_djbot_run_serves_wecom(tmp_path: Path) -> None:
         assert configured_channels(settings.model_copy(update={"wecom_secret": ""})) == []
         app = await open_app(settings)
         services = build_services(settings, app)
+        assert [(s.name, s.is_channel) for s in services] == [
+            ("wecom", True),
+            ("http", False),
+            ("reminders", False),  # WeCom members get reminders too
+        ]
+        quiet = settings.model_copy(update={"reminders_enabled": False})
+        services = build_services(quiet, app)
         assert [(s.name, s.is_channel) for s in services] == [("wecom", True), ("http", False)]
         for service in services:
             await service.start()
