@@ -43,5 +43,13 @@ async def open_app(settings: Settings, *, migrate_now: bool | None = None) -> Ap
         await migrate.upgrade(db)
     taxonomy = load_taxonomy(settings.taxonomy_file)
     templates = ReportTemplates(settings.templates_dir)
-    dispatcher = ConversationDispatcher(db, tz=settings.tz, taxonomy=taxonomy, templates=templates)
+    from bot.deadlines import PlanDefaults
+
+    dispatcher = ConversationDispatcher(
+        db,
+        tz=settings.tz,
+        taxonomy=taxonomy,
+        templates=templates,
+        reminder_defaults=PlanDefaults.from_settings(settings),  # what /deadlines shows
+    )
     return App(settings, db, taxonomy, templates, dispatcher)

@@ -99,9 +99,6 @@ def build_services(settings: Settings, app: App) -> list[Service]:
 
     # reminders run when a configured chat channel can send them (bot/scheduler.py)
     if settings.reminders_enabled and SENDING_CHANNELS & set(configured_channels(settings)):
-        from bot.deadlines import PlanDefaults
-
-        app.dispatcher.reminder_defaults = PlanDefaults.from_settings(settings)  # for /deadlines
         services.append(ReminderService(settings, app.db, app.taxonomy, app.dispatcher))
     return services
 

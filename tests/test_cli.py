@@ -193,3 +193,19 @@ def test_a_bad_setting_is_reported_in_chinese(tmp_path: Path) -> None:
 def test_an_unknown_time_zone_is_refused(tmp_path: Path, setting: str) -> None:
     result = djbot(tmp_path, "db", "current", env={setting: "Mars/Olympus"})
     assert result.returncode != 0
+
+
+def test_deadlines_on_the_console_show_the_configured_reminder_days(tmp_path: Path) -> None:
+    script = "/start\n第一党支部\n/deadlines\n"
+    result = djbot(
+        tmp_path,
+        "chat",
+        "--user",
+        "zhang",
+        "--today",
+        "2026-11-20",
+        stdin=script,
+        env={"DJBOT_REMINDER_OFFSETS": "10,2"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "截止前10天、2天" in result.stdout
