@@ -29,12 +29,36 @@ from sqlalchemy import text
 
 from storage.database import Database
 
-__all__ = ["MAX_BODY", "WebServer"]
+__all__ = ["MAX_BODY", "BodyTooLarge", "WebServer", "read_body"]
 
 log = logging.getLogger(__name__)
 
 #: Largest request body accepted (WeCom callbacks are a few KB).
 MAX_BODY: Final[int] = 64 * 1024
+
+
+class BodyTooLarge(Exception):
+    """A request body longer than the caller's limit (answer 413)."""
+
+
+async def read_body(request: web.Request, limit: int) -> bytes:
+    """The request body, read in chunks and given up as soon as it passes ``limit`` bytes, so
+    a huge or endless body never sits in memory.
+
+    Raises:
+        BodyTooLarge: the declared or the actual length exceeds ``limit``.
+    """
+    if request.content_length is not None and request.content_length > limit:
+        raise BodyTooLarge(request.content_length)
+    body = bytearray()
+    try:
+        async for chunk in request.content.iter_chunked(64 * 1024):
+            body += chunk
+            if len(body) > limit:
+                raise BodyTooLarge(len(body))
+    except web.HTTPRequestEntityTooLarge as exc:
+        raise BodyTooLarge(limit) from exc
+    return bytes(body)
 
 
 class WebServer:

@@ -107,6 +107,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.splitting import split_text, utf16_size
 from bot.settings import Settings
+from bot.web import BodyTooLarge, read_body
 from handlers.types import CHANNEL_TELEGRAM, Address, Dispatcher, Inbound, Reply, SendError
 from storage import queries
 from storage.database import Database
@@ -533,17 +534,10 @@ class TelegramChannel:
     @staticmethod
     async def _read_body(request: web.Request) -> bytes:
         """The body, refused (413) past :data:`WEBHOOK_MAX_BODY` bytes without holding more."""
-        if request.content_length is not None and request.content_length > WEBHOOK_MAX_BODY:
-            raise _Refused(413, "请求体过大")
-        body = bytearray()
         try:
-            async for chunk in request.content.iter_chunked(64 * 1024):
-                body += chunk
-                if len(body) > WEBHOOK_MAX_BODY:
-                    raise _Refused(413, "请求体过大")
-        except web.HTTPRequestEntityTooLarge as exc:
+            return await read_body(request, WEBHOOK_MAX_BODY)
+        except BodyTooLarge as exc:
             raise _Refused(413, "请求体过大") from exc
-        return bytes(body)
 
     def _parse_update(self, body: bytes) -> Update:
         """A JSON object with a non-negative integer ``update_id``, as a PTB ``Update`` (400)."""

@@ -80,6 +80,7 @@ from bot.channels.wecom.messages import (
     parse_message,
 )
 from bot.settings import Settings
+from bot.web import BodyTooLarge, read_body
 from handlers.types import CHANNEL_WECOM, Address, Choice, Dispatcher, Inbound, Reply, SendError
 from storage import queries
 from storage.database import Database
@@ -454,17 +455,11 @@ class WeComChannel:
 
     @staticmethod
     async def _read_body(request: web.Request) -> bytes:
-        if request.content_length is not None and request.content_length > MAX_BODY:
-            raise _Refused(413, "请求体过大")
-        body = bytearray()
+        """The body, refused (413) past :data:`MAX_BODY` bytes without holding more."""
         try:
-            async for chunk in request.content.iter_chunked(16 * 1024):
-                body += chunk
-                if len(body) > MAX_BODY:
-                    raise _Refused(413, "请求体过大")
-        except web.HTTPRequestEntityTooLarge as exc:
+            return await read_body(request, MAX_BODY)
+        except BodyTooLarge as exc:
             raise _Refused(413, "请求体过大") from exc
-        return bytes(body)
 
     async def _claim(self, timestamp: str, nonce: str, message: CallbackMessage) -> bool:
         """Claim the nonce and the message identity; ``False`` for a replay or a retry."""
