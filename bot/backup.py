@@ -113,7 +113,9 @@ async def backup(db: Database, out: Path) -> Summary:
             fh.write(json.dumps(header) + "\n")
             for table in _reflect(connection):
                 n = 0
-                for row in connection.execute(_ordered(table)).mappings():
+                # a server-side cursor: rows stream in batches instead of the whole table at once
+                streamed = connection.execution_options(stream_results=True, yield_per=BATCH)
+                for row in streamed.execute(_ordered(table)).mappings():
                     record = {k: _encode(v) for k, v in row.items()}
                     fh.write(json.dumps({"t": table.name, "r": record}, ensure_ascii=False) + "\n")
                     n += 1

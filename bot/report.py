@@ -515,11 +515,14 @@ def build_draft(
         gaps = find_gaps(period, today, _counts(months, set(organization_ids)), taxonomy)
     branches: list[BranchRow] = []
     if is_committee:
+        by_org: dict[int, list[queries.MonthTotal]] = {}
+        for m in months:  # one pass: per-organization filtering made the roll-up quadratic
+            by_org.setdefault(m.organization_id, []).append(m)
         for org_id in organization_ids:
             org = organizations.get(org_id)
             if org is None:
                 continue
-            own = [m for m in months if m.organization_id == org_id]
+            own = by_org.get(org_id, [])
             if org_id == organization.id and not own:
                 continue  # the committee itself appears only when it holds records
             is_branch = org.kind == OrganizationKind.BRANCH
