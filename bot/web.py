@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from aiohttp import web
@@ -29,7 +30,7 @@ from sqlalchemy import text
 
 from storage.database import Database
 
-__all__ = ["MAX_BODY", "BodyTooLarge", "WebServer", "read_body"]
+__all__ = ["MAX_BODY", "BodyTooLarge", "WebServer", "prune_receipts", "read_body"]
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,24 @@ async def read_body(request: web.Request, limit: int) -> bytes:
     except web.HTTPRequestEntityTooLarge as exc:
         raise BodyTooLarge(limit) from exc
     return bytes(body)
+
+
+async def prune_receipts(db: Database, channel: str, ttl: timedelta, every: float = 600.0) -> None:
+    """Forever (until cancelled): every ``every`` seconds delete ``channel``'s inbound receipts
+    older than ``ttl``; they only need to outlive the channel's retry window. Failures are
+    logged and retried next round."""
+    from storage import queries
+
+    while True:
+        try:
+            before = datetime.now(UTC) - ttl
+            async with db.session() as session:
+                deleted = await queries.delete_receipts_before(session, channel, before)
+            if deleted:
+                log.debug("deleted %d expired %s receipts", deleted, channel)
+        except Exception:
+            log.exception("pruning %s receipts failed", channel)
+        await asyncio.sleep(every)
 
 
 class WebServer:

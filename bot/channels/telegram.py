@@ -107,7 +107,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.splitting import split_text, utf16_size
 from bot.settings import Settings
-from bot.web import BodyTooLarge, read_body
+from bot.web import BodyTooLarge, prune_receipts, read_body
 from handlers.types import CHANNEL_TELEGRAM, Address, Dispatcher, Inbound, Reply, SendError
 from storage import queries
 from storage.database import Database
@@ -429,7 +429,10 @@ class TelegramChannel:
         )
         self._webhook_set = True
         self._accepting = True
-        self._sweeper = asyncio.create_task(self._sweep_receipts(), name="telegram-receipts")
+        assert self._db is not None  # webhook mode requires it (checked above)
+        self._sweeper = asyncio.create_task(
+            prune_receipts(self._db, CHANNEL_TELEGRAM, self._receipt_ttl), name="telegram-receipts"
+        )
         logger.info(
             "Telegram 机器人 @%s 已设置 Webhook，在 %s 接收消息",
             self._bot_username,
@@ -617,22 +620,6 @@ class TelegramChannel:
             for task in pending:
                 task.cancel()
             await asyncio.wait(pending)
-
-    async def _sweep_receipts(self) -> None:
-        """Every 10 minutes delete Telegram receipts older than ``receipt_ttl``."""
-        assert self._db is not None
-        while True:
-            try:
-                before = datetime.now(UTC) - self._receipt_ttl
-                async with self._db.session() as session:
-                    deleted = await queries.delete_receipts_before(
-                        session, CHANNEL_TELEGRAM, before
-                    )
-                if deleted:
-                    logger.debug("删除了 %d 条过期的 Telegram 更新回执", deleted)
-            except Exception:
-                logger.exception("清理 Telegram 更新回执失败")
-            await asyncio.sleep(600)
 
     # --- outside a conversation -----------------------------------------------------------------
 

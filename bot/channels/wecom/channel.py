@@ -80,7 +80,7 @@ from bot.channels.wecom.messages import (
     parse_message,
 )
 from bot.settings import Settings
-from bot.web import BodyTooLarge, read_body
+from bot.web import BodyTooLarge, prune_receipts, read_body
 from handlers.types import CHANNEL_WECOM, Address, Choice, Dispatcher, Inbound, Reply, SendError
 from storage import queries
 from storage.database import Database
@@ -314,7 +314,9 @@ class WeComChannel:
                 await self.client.aclose()
             raise
         if self._db is not None:
-            self._sweeper = asyncio.create_task(self._sweep_receipts(), name="wecom-receipts")
+            self._sweeper = asyncio.create_task(
+                prune_receipts(self._db, CHANNEL_WECOM, self._receipt_ttl), name="wecom-receipts"
+            )
         log.info("企业微信应用 %s 已就绪，回调地址路径 %s", self.agent_id, CALLBACK_PATH)
 
     async def stop(self) -> None:
@@ -337,19 +339,6 @@ class WeComChannel:
         """Wait until every queued message has been handled (tests)."""
         while self._tasks:
             await asyncio.wait(set(self._tasks))
-
-    async def _sweep_receipts(self) -> None:
-        assert self._db is not None
-        while True:
-            try:
-                before = datetime.now(UTC) - self._receipt_ttl
-                async with self._db.session() as session:
-                    deleted = await queries.delete_receipts_before(session, CHANNEL_WECOM, before)
-                if deleted:
-                    log.debug("删除了 %d 条过期的企业微信回执", deleted)
-            except Exception:
-                log.exception("清理企业微信回执失败")
-            await asyncio.sleep(600)
 
     # --- outside a conversation -----------------------------------------------------------------
 
