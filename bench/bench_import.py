@@ -33,9 +33,9 @@ if str(ROOT) not in sys.path:
 
 from bench_report import machine  # noqa: E402
 
+from bot.domain.taxonomy import load_taxonomy  # noqa: E402
 from bot.record_import import import_file  # noqa: E402
 from bot.settings import async_database_url  # noqa: E402
-from bot.taxonomy import load_taxonomy  # noqa: E402
 from storage import migrate, queries  # noqa: E402
 from storage.database import Database  # noqa: E402
 

@@ -99,7 +99,7 @@ def _date_phrase(today: dt.date, options: list[str]) -> str:
 
 def generate(n: int, seed: int = 20240516) -> list[dict[str, str]]:
     """``n`` JSON-ready messages ``{"text", "today"}`` of the kinds staff send."""
-    from bot.taxonomy import load_taxonomy
+    from bot.domain.taxonomy import load_taxonomy
 
     random.seed(seed)
     tax = load_taxonomy()
@@ -141,8 +141,8 @@ def generate(n: int, seed: int = 20240516) -> list[dict[str, str]]:
 def bench_inprocess(messages: list[dict[str, str]]) -> dict[str, float]:
     """Read every message in this process; returns throughput and latency figures."""
     t0 = time.perf_counter()
-    from bot.reader import read_message
-    from bot.taxonomy import load_taxonomy
+    from bot.domain.reader import read_message
+    from bot.domain.taxonomy import load_taxonomy
 
     import_ms = (time.perf_counter() - t0) * 1000
     t0 = time.perf_counter()
@@ -208,7 +208,7 @@ def bench_cli(messages: list[dict[str, str]], command: list[str]) -> dict[str, f
 
 def score(path: Path) -> dict[str, float]:
     """Type precision/recall/F1 and per-field accuracy of the reader on a labelled JSONL set."""
-    from bot.reader import read_message
+    from bot.domain.reader import read_message
 
     tp = fp = fn = 0
     right = dict.fromkeys(FIELDS, 0)
@@ -280,8 +280,8 @@ def _accuracy(got: int, total: int) -> str:
 
 def bench_libs() -> None:
     """Compare cn2an and jionlp (if importable here) with the project's own parsers."""
-    from bot.dates import find_dates
-    from bot.numerals import parse_int
+    from bot.domain.dates import find_dates
+    from bot.domain.numerals import parse_int
 
     n_num, n_date = len(NUMERAL_CASES), len(DATE_CASES)
     right = sum(parse_int(s) == v for s, v in NUMERAL_CASES)

@@ -34,10 +34,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.periods import year  # noqa: E402
+from bot.domain.periods import year  # noqa: E402
+from bot.domain.taxonomy import load_taxonomy  # noqa: E402
 from bot.report import ReportTemplates, assemble_report  # noqa: E402
 from bot.settings import async_database_url  # noqa: E402
-from bot.taxonomy import load_taxonomy  # noqa: E402
 from storage import migrate, queries  # noqa: E402
 from storage.database import Database  # noqa: E402
 from storage.models import Organization  # noqa: E402

@@ -21,7 +21,7 @@ then with ``COPY`` (asyncpg ``copy_records_to_table``):
 * ``--records`` activity records dated 2025-01-01..2026-12-31 (weekdays preferred), inserted in
   the order they would have been created (so a branch's records are scattered over the table as
   in production), with a type mix weighted like a branch's real year (党小组会, 集中学习,
-  谈心谈话, 主题党日, 支委会... every type of ``bot.taxonomy.load_taxonomy``), head counts, titles,
+  谈心谈话, 主题党日, 支委会... every type of ``bot.domain.taxonomy.load_taxonomy``), head counts, titles,
   message text, 2% planned, 1% soft-deleted, 8% imported; branches differ in how much they
   record; committees hold 1% of the records. Each chat-made record also has its
   ``record.create`` audit entry (``--no-audit`` leaves them out);
@@ -269,7 +269,7 @@ async def drop_database(url: str) -> None:
 def record_rows(tree: Tree, n_records: int, seed: int) -> Iterator[list[tuple[Any, ...]]]:
     """Chunks of 50,000 activity-record rows in creation order, as COPY tuples in
     :data:`RECORD_COLUMNS` order (ids from 1)."""
-    from bot.taxonomy import load_taxonomy
+    from bot.domain.taxonomy import load_taxonomy
 
     rng = random.Random(seed)
     taxonomy = load_taxonomy()
@@ -607,7 +607,8 @@ async def load_tree(url: str) -> Tree:
 async def child_report(args: argparse.Namespace) -> None:
     """Reports for one organization in this (new) process; prints one JSON line."""
     t_import = time.perf_counter()
-    from bot.periods import year
+    from bot.domain.periods import year
+    from bot.domain.taxonomy import load_taxonomy
     from bot.report import (
         NOTABLE_PER_TYPE,
         PLANNED_SHOWN,
@@ -617,7 +618,6 @@ async def child_report(args: argparse.Namespace) -> None:
         notable_floors,
         plan_window,
     )
-    from bot.taxonomy import load_taxonomy
     from storage import queries
     from storage.database import Database
     from storage.models import Organization
@@ -731,10 +731,10 @@ async def child_sweep(args: argparse.Namespace) -> None:
 
     from bot.app import open_app
     from bot.delivery import Pacer, ReminderConfig, Sweep, parse_instant
+    from bot.domain.workdays import WorkdayCalendar
+    from bot.messages import CHANNEL_TELEGRAM
     from bot.scheduler import open_senders
     from bot.settings import Settings
-    from bot.workdays import WorkdayCalendar
-    from handlers.types import CHANNEL_TELEGRAM
 
     settings = Settings(
         database_url=args.database_url,

@@ -6,9 +6,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from bot.domain.taxonomy import Taxonomy, load_taxonomy
 from bot.report import ReportTemplates
 from bot.settings import Settings
-from bot.taxonomy import Taxonomy, load_taxonomy
 from handlers.dispatcher import ConversationDispatcher
 from storage import migrate
 from storage.database import Database
@@ -43,7 +43,7 @@ async def open_app(settings: Settings, *, migrate_now: bool | None = None) -> Ap
         await migrate.upgrade(db)
     taxonomy = load_taxonomy(settings.taxonomy_file)
     templates = ReportTemplates(settings.templates_dir)
-    from bot.deadlines import PlanDefaults
+    from bot.domain.deadlines import PlanDefaults
 
     dispatcher = ConversationDispatcher(
         db,

@@ -51,8 +51,8 @@ def _run(coro: Coroutine[Any, Any, int]) -> int:
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
-    from bot.reader import read_message
-    from bot.taxonomy import load_taxonomy
+    from bot.domain.reader import read_message
+    from bot.domain.taxonomy import load_taxonomy
 
     settings = _settings()
     taxonomy = load_taxonomy(settings.taxonomy_file)

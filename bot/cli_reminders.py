@@ -84,9 +84,15 @@ def _settings() -> Settings:
 
 
 async def _plan(args: argparse.Namespace) -> int:
-    from bot.deadlines import PlanDefaults, apply_overrides, monthly_plan, plan, plan_warnings
+    from bot.domain.deadlines import (
+        PlanDefaults,
+        apply_overrides,
+        monthly_plan,
+        plan,
+        plan_warnings,
+    )
+    from bot.domain.workdays import WorkdayCalendar, describe_day
     from bot.reminders import periods_title
-    from bot.workdays import WorkdayCalendar, describe_day
 
     if not 1900 <= args.year <= 2200:
         print(f"年份 {args.year} 无效。", file=sys.stderr)
@@ -148,8 +154,8 @@ async def _plan(args: argparse.Namespace) -> int:
 async def _run_due(args: argparse.Namespace) -> int:
     from bot.app import open_app
     from bot.delivery import ReminderConfig, parse_instant, sweep
+    from bot.domain.workdays import WorkdayCalendar
     from bot.scheduler import open_senders
-    from bot.workdays import WorkdayCalendar
 
     settings = _settings()
     config = ReminderConfig.from_settings(settings)

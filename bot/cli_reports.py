@@ -8,7 +8,7 @@
     djbot export --org ID [--period P] FILE [--today YYYY-MM-DD]        # .jsonl .csv .xlsx
 
 Periods: ``2026``, ``2026H1``, ``2026Q3``, ``2026-03``, ``2026-03-01..2026-05-31`` (default:
-this quarter; :func:`bot.periods.parse_period`). ``docx`` and ``xlsx`` are written to ``--out``
+this quarter; :func:`bot.domain.periods.parse_period`). ``docx`` and ``xlsx`` are written to ``--out``
 or to a file named after the report's title in the current directory, and the path is
 printed. ``--trace`` prints, after the report, every number with the records behind it and
 checks the text for numbers no record supports.
@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.app import App
-    from bot.periods import Period
+    from bot.domain.periods import Period
     from bot.settings import Settings
     from storage.models import Organization
 
@@ -49,7 +49,7 @@ def _today(settings: Settings, given: str | None) -> date:
 
 
 def _period(text: str, today: date) -> Period | None:
-    from bot.periods import parse_period
+    from bot.domain.periods import parse_period
 
     try:
         return parse_period(text, today)

@@ -13,7 +13,7 @@ One :func:`sweep` at instant ``now`` (aware; local date and time in the configur
    same day (the scheduler sweeps hourly).
 3. **Claim, send, record.** Workers take rows one by one with an atomic ``UPDATE`` (pending, or
    claimed longer than the lease ago), build the message from the current records, send it
-   through the member's channel (a :class:`~handlers.types.Sender` per channel name), and mark
+   through the member's channel (a :class:`~bot.messages.Sender` per channel name), and mark
    the row ``sent``, ``failed`` (permanent error, no chat account, no sender for the channel,
    :attr:`ReminderConfig.max_attempts` reached) or ``pending`` again (transient failures after
    :attr:`ReminderConfig.max_tries` tries: the next sweep retries).
@@ -55,19 +55,19 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import reminders
-from bot.deadlines import (
+from bot.domain.deadlines import (
     DeadlineRules,
     PlanDefaults,
     QuietHours,
     apply_overrides,
     parse_hhmm,
 )
-from bot.gaps import find_gaps
-from bot.periods import Period, parse_period
+from bot.domain.gaps import find_gaps
+from bot.domain.periods import Period, parse_period
+from bot.domain.taxonomy import Taxonomy
+from bot.domain.workdays import WorkdayCalendar
+from bot.messages import CHANNEL_TELEGRAM, Address, Reply, Sender, SendError
 from bot.reminders import DueReminder
-from bot.taxonomy import Taxonomy
-from bot.workdays import WorkdayCalendar
-from handlers.types import CHANNEL_TELEGRAM, Address, Reply, Sender, SendError
 from storage import queries
 from storage import reminder_queries as rq
 from storage.database import Database

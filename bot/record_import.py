@@ -44,10 +44,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.numerals import to_halfwidth
+from bot.domain.reader import read_message
+from bot.domain.taxonomy import Taxonomy
 from bot.ledger import FIELDS
-from bot.numerals import to_halfwidth
-from bot.reader import read_message
-from bot.taxonomy import Taxonomy
 from storage import audit, queries
 from storage.models import Member, Membership, Organization, RecordStatus, Role
 

@@ -1,5 +1,5 @@
 """Which reminders are due on a day, and what each says. Pure functions: dates and data in,
-neutral :class:`~handlers.types.Reply` objects out; no clock, no database, no channel.
+neutral :class:`~bot.messages.Reply` objects out; no clock, no database, no channel.
 
 Three messages (all Chinese, all with a "现在登记" button and how to stop them):
 
@@ -7,7 +7,7 @@ Three messages (all Chinese, all with a "现在登记" button and how to stop th
   days are left, and what the member recorded so far in the period.
 * :func:`secretary_reminder`: to secretaries and admins instead: how much the organization
   recorded, who has recorded nothing this period, and the gaps against the required
-  frequencies (``bot.gaps``, rules from 《中国共产党支部工作条例（试行）》, see
+  frequencies (``bot.domain.gaps``, rules from 《中国共产党支部工作条例（试行）》, see
   ``shared/docs/taxonomy.md``).
 * :func:`monthly_nudge`: around the 25th, to secretaries of a branch that has not recorded a
   monthly activity (主题党日, 支委会, 党小组会: the taxonomy's rules with ``per = "month"``).
@@ -27,17 +27,17 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from bot.deadlines import (
+from bot.domain.deadlines import (
     DeadlineRules,
     PlannedReminder,
     ReminderKindName,
     monthly_plan,
     plan,
 )
-from bot.gaps import Gap, activity_verb
-from bot.periods import Period, PeriodKind
-from bot.workdays import WEEKDAY_NAMES, WorkdayCalendar
-from handlers.types import Choice, Reply
+from bot.domain.gaps import Gap, activity_verb
+from bot.domain.periods import Period, PeriodKind
+from bot.domain.workdays import WEEKDAY_NAMES, WorkdayCalendar
+from bot.messages import Choice, Reply
 
 RECORD_NOW_LABEL = "现在登记"
 BUTTON_PREFIX = "remind"
@@ -294,7 +294,7 @@ def monthly_nudge(
     due: DueReminder, today: date, organization: str, gaps: Sequence[Gap], button: Choice
 ) -> Reply:
     """The monthly nudge to a secretary whose branch has not recorded the monthly activities
-    in ``gaps`` (from :func:`bot.gaps.find_gaps` over the month)."""
+    in ``gaps`` (from :func:`bot.domain.gaps.find_gaps` over the month)."""
     month = due.main_period
     names = "、".join(g.activity_type for g in gaps)
     days_left = (month.end - today).days

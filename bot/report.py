@@ -24,9 +24,9 @@ from typing import Literal
 import jinja2
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.gaps import Gap, GapLine, activity_verb, find_gaps, group_gaps
-from bot.periods import Period, PeriodKind, half, month, quarter, year
-from bot.taxonomy import Taxonomy
+from bot.domain.gaps import Gap, GapLine, activity_verb, find_gaps, group_gaps
+from bot.domain.periods import Period, PeriodKind, half, month, quarter, year
+from bot.domain.taxonomy import Taxonomy
 from storage import queries
 from storage.models import ActivityRecord, Organization, OrganizationKind, RecordStatus
 

@@ -20,10 +20,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.delivery import Pacer, ReminderConfig, SweepSummary, default_pacers, sweep
+from bot.domain.taxonomy import Taxonomy
+from bot.domain.workdays import WorkdayCalendar
+from bot.messages import CHANNEL_TELEGRAM, CHANNEL_WECOM, Dispatcher, Sender
 from bot.settings import Settings
-from bot.taxonomy import Taxonomy
-from bot.workdays import WorkdayCalendar
-from handlers.types import CHANNEL_TELEGRAM, CHANNEL_WECOM, Dispatcher, Sender
 from storage.database import Database
 
 log = logging.getLogger(__name__)

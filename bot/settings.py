@@ -136,7 +136,7 @@ class Settings(BaseSettings):
     @field_validator("deadlines")
     @classmethod
     def _valid_deadlines(cls, value: str) -> str:
-        from bot.deadlines import parse_deadline_spec
+        from bot.domain.deadlines import parse_deadline_spec
 
         parse_deadline_spec(value)  # raises ValueError with a Chinese message
         return value
@@ -144,7 +144,7 @@ class Settings(BaseSettings):
     @field_validator("reminder_offsets")
     @classmethod
     def _valid_offsets(cls, value: str) -> str:
-        from bot.deadlines import parse_offsets
+        from bot.domain.deadlines import parse_offsets
 
         parse_offsets(value)
         return value
@@ -152,7 +152,7 @@ class Settings(BaseSettings):
     @field_validator("reminder_time")
     @classmethod
     def _valid_time(cls, value: str) -> str:
-        from bot.deadlines import parse_hhmm
+        from bot.domain.deadlines import parse_hhmm
 
         parse_hhmm(value)
         return value
@@ -160,14 +160,14 @@ class Settings(BaseSettings):
     @field_validator("quiet_hours")
     @classmethod
     def _valid_quiet_hours(cls, value: str) -> str:
-        from bot.deadlines import QuietHours
+        from bot.domain.deadlines import QuietHours
 
         QuietHours.parse(value)
         return value
 
     @model_validator(mode="after")
     def _send_time_not_quiet(self) -> Settings:
-        from bot.deadlines import QuietHours, parse_hhmm
+        from bot.domain.deadlines import QuietHours, parse_hhmm
 
         if QuietHours.parse(self.quiet_hours).contains(parse_hhmm(self.reminder_time)):
             raise ValueError(

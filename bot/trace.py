@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.taxonomy import Taxonomy
 from bot.report import Figure, ReportDraft
-from bot.taxonomy import Taxonomy
 from storage import queries
 
 

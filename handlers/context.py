@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.taxonomy import Taxonomy
+from bot.messages import Address, Choice, Inbound, Reply
 from bot.report import ReportTemplates
-from bot.taxonomy import Taxonomy
-from handlers.types import Address, Choice, Inbound, Reply
 from storage import audit, queries
 from storage.models import ConversationState, Member
 

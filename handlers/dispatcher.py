@@ -13,14 +13,14 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC
 from zoneinfo import ZoneInfo
 
-from bot.deadlines import PlanDefaults
+from bot.domain.deadlines import PlanDefaults
+from bot.domain.taxonomy import Taxonomy
+from bot.domain.workdays import WorkdayCalendar
+from bot.messages import Inbound, Reply
 from bot.report import ReportTemplates
-from bot.taxonomy import Taxonomy
-from bot.workdays import WorkdayCalendar
 from handlers import onboarding, recording, records, reminder_commands, reporting, texts
 from handlers.context import Context, reply
 from handlers.help import help_text
-from handlers.types import Inbound, Reply
 from storage import queries
 from storage.database import Database
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import re
 
+from bot.messages import Reply
 from handlers import texts
 from handlers.context import Context, StepChoice, reply
 from handlers.help import help_text
-from handlers.types import Reply
 from storage import queries
 from storage.models import Role
 

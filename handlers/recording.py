@@ -14,11 +14,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot.periods import current_quarter
-from bot.reader import ParsedRecord, read_message
+from bot.domain.periods import current_quarter
+from bot.domain.reader import ParsedRecord, read_message
+from bot.messages import Reply
 from handlers import texts
 from handlers.context import Context, StepChoice, reply
-from handlers.types import Reply
 from handlers.values import parse_count, parse_date, parse_participants
 from storage import queries
 from storage.models import RecordStatus

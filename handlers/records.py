@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.periods import current_quarter
+from bot.domain.periods import current_quarter
+from bot.messages import Reply
 from handlers import texts
 from handlers.context import Context, StepChoice, reply
-from handlers.types import Reply
 from storage import queries
 from storage.models import ActivityRecord, RecordStatus
 

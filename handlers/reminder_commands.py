@@ -22,7 +22,7 @@ import re
 import secrets
 from datetime import date, timedelta
 
-from bot.deadlines import (
+from bot.domain.deadlines import (
     KIND_LABELS,
     KIND_WORDS,
     DeadlineKind,
@@ -33,12 +33,12 @@ from bot.deadlines import (
     format_shift,
     parse_offsets,
 )
-from bot.periods import half, year
+from bot.domain.periods import half, year
+from bot.domain.workdays import WorkdayCalendar, describe_day
+from bot.messages import Reply
 from bot.reminders import RECORD_NOW_LABEL, due_between, parse_button, periods_title
-from bot.workdays import WorkdayCalendar, describe_day
 from handlers import texts
 from handlers.context import Context, normalize_answer, reply
-from handlers.types import Reply
 from storage import reminder_queries as rq
 
 #: Typed forms of the switch.

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import logging
 
-from bot.periods import parse_period
+from bot.domain.periods import parse_period
+from bot.messages import Document, Reply
 from bot.report import DOCX_MIME, XLSX_MIME, assemble_report
 from handlers import texts
 from handlers.context import Context, reply
-from handlers.types import Document, Reply
 from storage import queries
 
 log = logging.getLogger(__name__)

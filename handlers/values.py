@@ -7,8 +7,8 @@ from __future__ import annotations
 import unicodedata
 from datetime import date
 
-from bot.dates import find_dates
-from bot.numerals import parse_int
+from bot.domain.dates import find_dates
+from bot.domain.numerals import parse_int
 
 _NONE_WORDS = {"无", "没有", "不详", "未知", "空", "-", "0人"}
 

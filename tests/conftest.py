@@ -21,9 +21,9 @@ import asyncpg
 import pytest
 from sqlalchemy import text
 
+from bot.domain.taxonomy import load_taxonomy
 from bot.report import ReportTemplates
 from bot.settings import async_database_url
-from bot.taxonomy import load_taxonomy
 from handlers.dispatcher import ConversationDispatcher
 from storage import migrate
 from storage.database import Database

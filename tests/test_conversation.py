@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.channels.harness import Harness
+from bot.domain.taxonomy import load_taxonomy
 from bot.report import ReportTemplates
-from bot.taxonomy import load_taxonomy
 from handlers.dispatcher import ConversationDispatcher
 from storage.database import Database
 from storage.models import ActivityRecord, Invite, Membership, Role

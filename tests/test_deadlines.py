@@ -14,7 +14,7 @@ from pathlib import Path
 import chinese_calendar
 import pytest
 
-from bot.deadlines import (
+from bot.domain.deadlines import (
     DEFAULT_RULES,
     DeadlineKind,
     DeadlineRules,
@@ -27,8 +27,8 @@ from bot.deadlines import (
     plan,
     plan_warnings,
 )
+from bot.domain.workdays import WorkdayCalendar
 from bot.settings import Settings
-from bot.workdays import WorkdayCalendar
 from storage.models import DeadlineSetting
 
 CALENDAR = WorkdayCalendar()

@@ -25,11 +25,11 @@ from sqlalchemy import select, update
 
 from bot.channels.telegram import TelegramChannel
 from bot.delivery import SWEEP_LOCK, Pacer, ReminderConfig, SweepSummary, sweep
+from bot.domain.taxonomy import load_taxonomy
+from bot.domain.workdays import WorkdayCalendar
+from bot.messages import Address, Reply, Sender
 from bot.settings import Settings
-from bot.taxonomy import load_taxonomy
-from bot.workdays import WorkdayCalendar
 from handlers.dispatcher import ConversationDispatcher
-from handlers.types import Address, Reply, Sender
 from storage import queries
 from storage.database import Database
 from storage.locks import try_lock

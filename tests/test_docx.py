@@ -18,7 +18,7 @@ from docx.shared import Length, Pt
 from test_report import TAXONOMY, add, new_org
 
 from bot.channels.harness import Harness
-from bot.periods import quarter, year
+from bot.domain.periods import quarter, year
 from bot.report import DOCX_MIME, XLSX_MIME, ReportDraft, ReportTemplates, assemble_report
 from bot.report_docx import BODY_MARKER
 from handlers.dispatcher import ConversationDispatcher

@@ -12,8 +12,8 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 from test_report import TAXONOMY, draft_text, generated_year, new_org
 
+from bot.domain.periods import year
 from bot.ledger import KEYS, export_entries, ledger_xlsx
-from bot.periods import year
 from bot.record_import import ImportRejected, import_file, parse_date
 from bot.report import assemble_report
 from storage import queries

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.dates import find_dates, monday_of
-from bot.numerals import parse_chinese, parse_int, to_halfwidth
-from bot.reader import ParsedRecord, Reading, read_message
-from bot.taxonomy import load_taxonomy
+from bot.domain.dates import find_dates, monday_of
+from bot.domain.numerals import parse_chinese, parse_int, to_halfwidth
+from bot.domain.reader import ParsedRecord, Reading, read_message
+from bot.domain.taxonomy import load_taxonomy
 
 HERE = Path(__file__).resolve().parent
 DEV_SET = Path(__file__).resolve().parents[2] / "shared" / "eval" / "messages-dev.jsonl"

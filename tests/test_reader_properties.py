@@ -9,8 +9,10 @@ import time
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.reader import TITLE_MAX, Reading, _read, read_message
-from bot.taxonomy import load_taxonomy
+from bot.domain.reader import Reading, read_message
+from bot.domain.reader.pipeline import read as _read
+from bot.domain.reader.titles import TITLE_MAX
+from bot.domain.taxonomy import load_taxonomy
 
 TAXONOMY = load_taxonomy()
 LIMIT_SECONDS = 0.05

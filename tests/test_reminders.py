@@ -13,9 +13,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bot.channels.harness import Harness
-from bot.deadlines import DeadlineKind, PlanDefaults
-from bot.gaps import Gap
-from bot.periods import half, month, quarter
+from bot.domain.deadlines import DeadlineKind, PlanDefaults
+from bot.domain.gaps import Gap
+from bot.domain.periods import half, month, quarter
 from bot.reminders import (
     DueReminder,
     member_reminder,
@@ -110,9 +110,9 @@ async def test_a_secretary_reads_and_moves_deadlines(dispatcher: ConversationDis
 async def test_deadlines_follow_the_configured_defaults(db: Database) -> None:
     from zoneinfo import ZoneInfo
 
+    from bot.domain.taxonomy import load_taxonomy
     from bot.report import ReportTemplates
     from bot.settings import Settings
-    from bot.taxonomy import load_taxonomy
 
     settings = Settings(deadlines="quarter=+10,year=0", reminder_offsets="3", _env_file=None)  # type: ignore[call-arg]
     dispatcher = ConversationDispatcher(

@@ -13,10 +13,10 @@ from fakes.telegram_api import FakeTelegram
 from test_delivery import SECRETARY, SEP23, at, seed
 
 from bot.app import open_app
+from bot.domain.taxonomy import load_taxonomy
 from bot.runtime import build_services
 from bot.scheduler import ReminderService
 from bot.settings import Settings
-from bot.taxonomy import load_taxonomy
 from handlers.dispatcher import ConversationDispatcher
 from storage.database import Database
 

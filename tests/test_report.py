@@ -9,10 +9,10 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from bot.gaps import Gap, activity_verb, group_gaps
-from bot.periods import Period, PeriodKind, half, month, parse_period, quarter, year
+from bot.domain.gaps import Gap, activity_verb, group_gaps
+from bot.domain.periods import Period, PeriodKind, half, month, parse_period, quarter, year
+from bot.domain.taxonomy import load_taxonomy
 from bot.report import ReportTemplates, assemble_report, chinese_number, plan_horizon
-from bot.taxonomy import load_taxonomy
 from storage import queries
 from storage.database import Database
 from storage.models import Organization, OrganizationKind

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.reader import read_message
-from bot.taxonomy import CATEGORIES, ActivityType, FrequencyRule, Taxonomy, load_taxonomy
+from bot.domain.reader import read_message
+from bot.domain.taxonomy import CATEGORIES, ActivityType, FrequencyRule, Taxonomy, load_taxonomy
 
 # canonical name, category, unit: exactly as in shared/docs/taxonomy.md
 EXPECTED_TYPES = [

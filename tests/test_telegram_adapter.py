@@ -28,8 +28,8 @@ from bot.channels.telegram import (
     TelegramChannel,
     file_base_url,
 )
+from bot.messages import Address, Choice, Document, Inbound, Reply
 from bot.settings import Settings
-from handlers.types import Address, Choice, Document, Inbound, Reply
 
 TOKEN = "123456789:TEST-fake-token"
 USER = 1001

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from bot.channels.wecom.channel import ONLY_TEXT_MESSAGE, build_card, status_label
 from bot.channels.wecom.crypto import WXBizMsgCrypt
 from bot.channels.wecom.messages import render_envelope
-from handlers.types import Address, Choice, Document, Inbound, Reply, SendError
+from bot.messages import Address, Choice, Document, Inbound, Reply, SendError
 from storage.database import Database
 from storage.models import InboundReceipt
 

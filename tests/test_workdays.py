@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from bot.workdays import WorkdayCalendar, describe_day
+from bot.domain.workdays import WorkdayCalendar, describe_day
 
 CALENDAR = WorkdayCalendar()
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from handlers.types import CHANNEL_CONSOLE, Address, Dispatcher, Inbound, Reply
+from bot.messages import CHANNEL_CONSOLE, Address, Dispatcher, Inbound, Reply
 
 
 def render(reply: Reply) -> str:

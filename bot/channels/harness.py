@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from handlers.types import CHANNEL_TEST, Address, Dispatcher, Inbound, Reply
+from bot.messages import CHANNEL_TEST, Address, Dispatcher, Inbound, Reply
 
 
 class Harness:

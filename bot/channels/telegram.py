@@ -1,7 +1,7 @@
 """Telegram channel adapter on python-telegram-bot 22: updates in, replies out, nothing else.
 
 The adapter translates between the Bot API and the neutral vocabulary of
-:mod:`handlers.types`; all conversation logic lives behind the :class:`~handlers.types.Dispatcher`.
+:mod:`bot.messages`; all conversation logic lives behind the :class:`~bot.messages.Dispatcher`.
 
 Inbound, ``allowed_updates = ["message", "callback_query"]``, by long polling (``getUpdates``)
 or, when ``DJBOT_TELEGRAM_WEBHOOK_URL`` is set, by webhook (see "Webhook mode" below); both hand
@@ -16,7 +16,7 @@ each update to the same PTB handlers (``Application.process_update``):
 * any other message (sticker, photo, voice...) in a private chat is answered with
   :data:`ONLY_TEXT_MESSAGE` without reaching the dispatcher.
 
-Outbound, per :class:`~handlers.types.Reply`:
+Outbound, per :class:`~bot.messages.Reply`:
 
 * text is split with :func:`~bot.channels.splitting.split_text` into messages of at most
   :data:`MESSAGE_LIMIT` UTF-16 code units; the inline keyboard (rows of ``Choice`` ->
@@ -106,9 +106,9 @@ from telegram.ext import (
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.splitting import split_text, utf16_size
+from bot.messages import CHANNEL_TELEGRAM, Address, Dispatcher, Inbound, Reply, SendError
 from bot.settings import Settings
 from bot.web import BodyTooLarge, prune_receipts, read_body
-from handlers.types import CHANNEL_TELEGRAM, Address, Dispatcher, Inbound, Reply, SendError
 from storage import queries
 from storage.database import Database
 

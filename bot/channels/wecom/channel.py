@@ -31,11 +31,11 @@ Inbound (``/wecom/callback`` on the bot's HTTP server, see :mod:`bot.web`):
   that card. Other message types are answered with :data:`ONLY_TEXT_MESSAGE`; other events
   (entering the app...) are ignored.
 
-Outbound, per :class:`~handlers.types.Reply`:
+Outbound, per :class:`~bot.messages.Reply`:
 
 * text: ``text`` messages of at most 2048 bytes, split at paragraphs and sentences;
 * choices: a ``button_interaction`` template card whose buttons' ``key`` is the
-  :class:`~handlers.types.Choice` ``data`` ("发送应用消息", 模板卡片消息: ``button_list`` "列表长度
+  :class:`~bot.messages.Choice` ``data`` ("发送应用消息", 模板卡片消息: ``button_list`` "列表长度
   不超过6", ``key`` "最长支持1024字节"); the first line is the card's title, the rest its
   ``sub_title_text``; text longer than the card's recommended 160 characters goes first as a
   text message. More than 6 choices, or a key too long, become a numbered list in a text
@@ -79,9 +79,9 @@ from bot.channels.wecom.messages import (
     parse_envelope,
     parse_message,
 )
+from bot.messages import CHANNEL_WECOM, Address, Choice, Dispatcher, Inbound, Reply, SendError
 from bot.settings import Settings
 from bot.web import BodyTooLarge, prune_receipts, read_body
-from handlers.types import CHANNEL_WECOM, Address, Choice, Dispatcher, Inbound, Reply, SendError
 from storage import queries
 from storage.database import Database
 

@@ -13,8 +13,8 @@ days after the quarter ends; ``year=-10``: 21 December) or switched off (left ou
 
 Reminders go out ``offsets`` days before each deadline (default 7, 3 and 1). A reminder day
 that is not a working day in China moves to the previous working day
-(:class:`bot.workdays.WorkdayCalendar`); when two offsets of one deadline land on the same day,
-only the smaller offset is kept. Deadlines that fall on the same date (the second quarter and
+(:class:`bot.domain.workdays.WorkdayCalendar`); when two offsets of one deadline land on the same
+day, only the smaller offset is kept. Deadlines that fall on the same date (the second quarter and
 the first half; the fourth quarter and the year) are separate plan items with the same days; the
 sweep sends one message per member for them (``bot.reminders``).
 
@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from typing import Literal, Protocol
 
-from bot.periods import Period, PeriodKind, half, month, quarter, year
-from bot.workdays import WorkdayCalendar
+from bot.domain.periods import Period, PeriodKind, half, month, quarter, year
+from bot.domain.workdays import WorkdayCalendar
 
 
 class DeadlineKind(enum.StrEnum):

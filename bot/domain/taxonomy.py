@@ -1,6 +1,6 @@
 """The activity taxonomy: canonical type names, report categories, units, words and frequencies.
 
-The taxonomy is data, not code: the default pack ships as ``bot/data/taxonomy.toml`` (source:
+The taxonomy is data, not code: the default pack ships as ``bot/domain/data/taxonomy.toml`` (source:
 ``shared/docs/taxonomy.md``) and an operator may extend or override it with a TOML file of the
 same format (settings field ``taxonomy_file``). See the comments at the top of the TOML file for
 every field.
@@ -35,7 +35,7 @@ CATEGORIES: tuple[str, ...] = (
 
 Period = Literal["month", "quarter", "year"]
 _PERIODS: tuple[Period, ...] = ("month", "quarter", "year")
-_DEFAULT_WHERE = "bot/data/taxonomy.toml"
+_DEFAULT_WHERE = "bot/domain/data/taxonomy.toml"
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +181,7 @@ def load_taxonomy(override: Path | None = None) -> Taxonomy:
 
 @functools.cache
 def _default_taxonomy() -> Taxonomy:
-    text = resources.files("bot").joinpath("data/taxonomy.toml").read_text(encoding="utf-8")
+    text = resources.files("bot.domain").joinpath("data/taxonomy.toml").read_text(encoding="utf-8")
     doc = tomllib.loads(text)
     empty = Taxonomy(categories=(), types=())
     return _merge(empty, doc, _DEFAULT_WHERE, base_categories=False)

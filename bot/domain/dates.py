@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.numerals import parse_int
+from bot.domain.numerals import parse_int
 
 Kind = Literal["ymd", "md", "d", "rel", "week"]
 Tense = Literal["past", "future"]

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from bot.periods import CHINESE_ORDINALS, Period, month, quarter, year
-from bot.taxonomy import Taxonomy
+from bot.domain.periods import CHINESE_ORDINALS, Period, month, quarter, year
+from bot.domain.taxonomy import Taxonomy
 
 
 @dataclass(frozen=True, slots=True)

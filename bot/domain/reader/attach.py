@@ -1,0 +1,147 @@
+"""Stage 7: participants, status (planned or done) and dates attached to the kept mentions."""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+
+from bot.domain.dates import DateMention
+from bot.domain.reader.patterns import DATE_JOIN_RE, DONE_RE, PLANNED_RE, RESET_RE
+from bot.domain.reader.records import Status
+from bot.domain.reader.segments import Segmented
+from bot.domain.reader.spans import HeadCount, Mention
+
+
+def attach_participants(
+    tx: Segmented, kept: list[Mention], participants: list[HeadCount], dates: list[DateMention]
+) -> None:
+    """Participants go to the nearest mention before them in the sentence (and to the other
+    uncounted activities of that sentence held at the same time: "召开组织生活会，开展民主评议
+    党员，实到14人"), else to the first after them in the sentence, else to the last mention
+    before them in the message."""
+    kept_starts = [m.start for m in kept]
+    date_starts = [d.start for d in dates]
+    for p in participants:
+        sent = tx.sentence_of(p.start)
+        n_before = bisect.bisect_left(kept_starts, p.start)
+        targets: list[Mention] = []
+        if n_before and kept[n_before - 1].sentence == sent:
+            nearest = kept[n_before - 1]
+            targets.append(nearest)
+            j = n_before - 2
+            while nearest.count is None and j >= 0 and len(targets) < 8:
+                m = kept[j]
+                if m.sentence != sent or m.count is not None or m.participants is not None:
+                    break
+                if bisect.bisect_left(date_starts, m.end) != bisect.bisect_left(
+                    date_starts, p.start
+                ):
+                    break  # a date in between: another occasion
+                targets.append(m)
+                j -= 1
+        elif n_before < len(kept) and kept[n_before].sentence == sent:
+            targets.append(kept[n_before])
+        elif n_before:
+            targets.append(kept[n_before - 1])
+        for target in targets:
+            if p.priority >= target.participants_rank:
+                target.participants = p.value
+                target.participants_rank = p.priority
+
+
+def find_statuses(
+    tx: Segmented,
+    kept: list[Mention],
+    dates: list[DateMention],
+    today: dt.date,
+    participants: list[HeadCount],
+) -> list[Status]:
+    """planned or done for each mention: the nearest cue before it in its sentence, else the
+    nearest after it in the sentence, else the previous sentence's last cue when the sentence
+    has no date of its own; done by default."""
+    compact = tx.compact
+    cues: list[tuple[int, Status]] = []
+    cues.extend((m.start(), "planned") for m in PLANNED_RE.finditer(compact))
+    cues.extend((m.start(), "done") for m in DONE_RE.finditer(compact))
+    date_sentences: set[int] = set()
+    for d in dates:
+        date_sentences.add(tx.sentence_of(d.start))
+        tense = d.tense(today)
+        if tense is not None:
+            cues.append((d.start, "planned" if tense == "future" else "done"))
+    cues.extend((p.start, "done") for p in participants)
+    cues.sort()
+    positions = [c[0] for c in cues]
+    out: list[Status] = []
+    for m in kept:
+        s_start, s_end = tx.sentences[m.sentence]
+        i = bisect.bisect_left(positions, m.start)
+        status: Status | None = None
+        if i > 0 and positions[i - 1] >= s_start:
+            status = cues[i - 1][1]
+        if status is None:
+            k = bisect.bisect_left(positions, m.end)
+            if k < len(cues) and positions[k] < s_end:
+                status = cues[k][1]
+        if status is None and m.sentence > 0 and m.sentence not in date_sentences:
+            p_start = tx.sentences[m.sentence - 1][0]
+            if i > 0 and positions[i - 1] >= p_start:
+                status = cues[i - 1][1]
+        out.append(status or "done")
+    return out
+
+
+def dates_for(
+    tx: Segmented,
+    kept: list[Mention],
+    dates: list[DateMention],
+    statuses: list[Status],
+    today: dt.date,
+) -> list[list[dt.date | None]]:
+    """The date of each mention: the last date before it in the message unless a period word
+    (今年以来, 累计, 本月 ...) came in between, else the first date after it in its sentence.
+    A date from an earlier sentence is not given to a count above 1. Dates joined by 和/、
+    ("3月15日和3月28日分别召开了支委会") give one date each: a list per mention."""
+    events: list[tuple[int, DateMention | None]] = [(d.start, d) for d in dates]
+    date_starts = [d.start for d in dates]
+    index_of = {id(d): i for i, d in enumerate(dates)}
+    for match in RESET_RE.finditer(tx.compact):
+        pos = match.start()
+        i = bisect.bisect_right(date_starts, pos) - 1
+        if i >= 0 and (pos < dates[i].end or tx.clause_of(dates[i].start) == tx.clause_of(pos)):
+            continue  # inside a date, or "今天召开了本月支委会": the day said first stands
+        events.append((pos, None))
+    events.sort(key=lambda e: e[0])
+    positions = [e[0] for e in events]
+    out: list[list[dt.date | None]] = []
+    for m, status in zip(kept, statuses, strict=True):
+        i = bisect.bisect_left(positions, m.start)
+        chosen: DateMention | None = None
+        inherited = False
+        if i > 0:
+            chosen = events[i - 1][1]
+            inherited = chosen is not None and tx.sentence_of(chosen.start) != m.sentence
+        if chosen is None or inherited:
+            k = bisect.bisect_left(positions, m.end)
+            if k < len(events):
+                pos, event = events[k]
+                if event is not None and tx.sentence_of(pos) == m.sentence:
+                    chosen, inherited = event, False
+        if chosen is not None and inherited and (m.count or 1) > 1:
+            chosen = None
+        if chosen is None:
+            out.append([None])
+            continue
+        planned = status == "planned"
+        group = [chosen]
+        if not inherited:
+            idx = index_of[id(chosen)]
+            while idx > 0 and DATE_JOIN_RE.fullmatch(
+                tx.compact, dates[idx - 1].end, group[0].start
+            ):
+                idx -= 1
+                group.insert(0, dates[idx])
+        if len(group) > 1 and m.count is not None and m.count != len(group):
+            group = [chosen]
+        out.append([d.resolve(today, planned=planned) for d in group])
+    return out

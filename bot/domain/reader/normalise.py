@@ -1,0 +1,36 @@
+"""Stage 1, normalising: full-width ASCII to ASCII and common traditional characters to simplified,
+one code point for one; the characters dropped before matching (spaces, quotes, book-title
+marks)."""
+
+from __future__ import annotations
+
+import re
+
+from bot.domain.numerals import FULLWIDTH
+
+_TRAD = (
+    "黨題會議課組織學習員幹導領讀書講話談設計劃擬將參實與對結聯調識態風屬諾為辦專評發預備轉"
+    "團幫紀潔節誓詞護戰鬥範區線報動層級處機關體單開舉觀訪簽進們應種統國問嗎麼謝還這樣請準時"
+    "後來週禮號點曉間現場數約達餘幾兩萬億務訓練願習視頻網絡歷黨員會議記錄經濟業務態勢總規則"
+    "驗證書讓認識謹慎積極興過運營產質費條總隊圓滿順財覽陳擴傳遞訊園陵烈專從嚴廣況狀陣輪堂"
+    "屆選舉審議聽衆眾據彙匯淨讚贊壽齡遠絲蘭東門間聞獲勵壇邊島鄉鎮縣區市縣實踐談心話題嚮導"
+)
+_SIMP = (
+    "党题会议课组织学习员干导领读书讲话谈设计划拟将参实与对结联调识态风属诺为办专评发预备转"
+    "团帮纪洁节誓词护战斗范区线报动层级处机关体单开举观访签进们应种统国问吗么谢还这样请准时"
+    "后来周礼号点晓间现场数约达余几两万亿务训练愿习视频网络历党员会议记录经济业务态势总规则"
+    "验证书让认识谨慎积极兴过运营产质费条总队圆满顺财览陈扩传递讯园陵烈专从严广况状阵轮堂"
+    "届选举审议听众众据汇汇净赞赞寿龄远丝兰东门间闻获励坛边岛乡镇县区市县实践谈心话题向导"
+)
+assert len(_TRAD) == len(_SIMP)
+_NORMALISE: dict[int, int] = dict(FULLWIDTH)
+_NORMALISE.update({ord(t): ord(s) for t, s in zip(_TRAD, _SIMP, strict=True) if t != s})
+for _cp in (0x2018, 0x2019, 0x201C, 0x201D):  # curly quotes stay themselves (then dropped)
+    _NORMALISE.pop(_cp, None)
+_DROP_CHARS = " \t\r\u00a0\u2002\u2003\u2009\u200b\u200c\u200d\u2060\ufeff“”‘’\"'「」『』《》〈〉`"
+DROP = frozenset(_DROP_CHARS)
+DROP_RE = re.compile("[" + re.escape(_DROP_CHARS) + "]")
+
+
+def normalise(text: str) -> str:
+    return text.translate(_NORMALISE)
