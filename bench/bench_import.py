@@ -7,7 +7,7 @@ Usage (from the repository root)::
 
 For each format a seeded file of ``n`` rows is written (every taxonomy type, dates of 2026,
 head counts, titles, 50 reporters), then imported into a fresh, migrated SQLite database:
-(a) in process, ``bot.record_import.import_file`` (read, validate, create reporters, insert
+(a) in process, ``bot.reports.importing.import_file`` (read, validate, create reporters, insert
 with executemany in one transaction), (b) the whole command ``djbot import --org 1 FILE`` as a
 new process. Records/s = n / wall time. Results go to ``bench/RESULTS.md`` by hand.
 """
@@ -34,7 +34,7 @@ if str(ROOT) not in sys.path:
 from bench_report import machine  # noqa: E402
 
 from bot.domain.taxonomy import load_taxonomy  # noqa: E402
-from bot.record_import import import_file  # noqa: E402
+from bot.reports.importing import import_file  # noqa: E402
 from bot.settings import async_database_url  # noqa: E402
 from storage import migrate, queries  # noqa: E402
 from storage.database import Database  # noqa: E402

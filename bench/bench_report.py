@@ -36,7 +36,8 @@ if str(ROOT) not in sys.path:
 
 from bot.domain.periods import year  # noqa: E402
 from bot.domain.taxonomy import load_taxonomy  # noqa: E402
-from bot.report import ReportTemplates, assemble_report  # noqa: E402
+from bot.reports.assembly import assemble_report  # noqa: E402
+from bot.reports.rendering import ReportTemplates  # noqa: E402
 from bot.settings import async_database_url  # noqa: E402
 from storage import migrate, queries  # noqa: E402
 from storage.database import Database  # noqa: E402

@@ -21,7 +21,8 @@ then with ``COPY`` (asyncpg ``copy_records_to_table``):
 * ``--records`` activity records dated 2025-01-01..2026-12-31 (weekdays preferred), inserted in
   the order they would have been created (so a branch's records are scattered over the table as
   in production), with a type mix weighted like a branch's real year (党小组会, 集中学习,
-  谈心谈话, 主题党日, 支委会... every type of ``bot.domain.taxonomy.load_taxonomy``), head counts, titles,
+  谈心谈话, 主题党日, 支委会... every type of ``bot.domain.taxonomy.load_taxonomy``), head counts,
+  titles,
   message text, 2% planned, 1% soft-deleted, 8% imported; branches differ in how much they
   record; committees hold 1% of the records. Each chat-made record also has its
   ``record.create`` audit entry (``--no-audit`` leaves them out);
@@ -609,15 +610,15 @@ async def child_report(args: argparse.Namespace) -> None:
     t_import = time.perf_counter()
     from bot.domain.periods import year
     from bot.domain.taxonomy import load_taxonomy
-    from bot.report import (
+    from bot.reports.assembly import (
         NOTABLE_PER_TYPE,
-        PLANNED_SHOWN,
-        ReportTemplates,
         assemble_report,
         build_draft,
         notable_floors,
         plan_window,
     )
+    from bot.reports.draft import PLANNED_SHOWN
+    from bot.reports.rendering import ReportTemplates
     from storage import queries
     from storage.database import Database
     from storage.models import Organization

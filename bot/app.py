@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 
 from bot.domain.taxonomy import Taxonomy, load_taxonomy
-from bot.report import ReportTemplates
+from bot.reports.rendering import ReportTemplates
 from bot.settings import Settings
 from handlers.dispatcher import ConversationDispatcher
 from storage import migrate

@@ -8,7 +8,8 @@
     djbot export --org ID [--period P] FILE [--today YYYY-MM-DD]        # .jsonl .csv .xlsx
 
 Periods: ``2026``, ``2026H1``, ``2026Q3``, ``2026-03``, ``2026-03-01..2026-05-31`` (default:
-this quarter; :func:`bot.domain.periods.parse_period`). ``docx`` and ``xlsx`` are written to ``--out``
+this quarter; :func:`bot.domain.periods.parse_period`). ``docx`` and ``xlsx`` are written to
+``--out``
 or to a file named after the report's title in the current directory, and the path is
 printed. ``--trace`` prints, after the report, every number with the records behind it and
 checks the text for numbers no record supports.
@@ -73,7 +74,7 @@ async def _organization(app: App, org_id: int) -> Organization | None:
 
 async def _report(args: argparse.Namespace) -> int:
     from bot.app import open_app
-    from bot.report import assemble_report
+    from bot.reports.assembly import assemble_report
 
     settings = _settings()
     today = _today(settings, args.today)
@@ -96,7 +97,7 @@ async def _report(args: argparse.Namespace) -> int:
                 )
             rows = []
             if args.trace:
-                from bot.trace import trace
+                from bot.reports.trace import trace
 
                 rows = await trace(session, draft)
         if args.format in ("text", "md"):
@@ -110,7 +111,7 @@ async def _report(args: argparse.Namespace) -> int:
             if args.format == "docx":
                 content = app.templates.render_docx(draft)
             else:
-                from bot.ledger import ledger_xlsx
+                from bot.reports.ledger import ledger_xlsx
 
                 content = ledger_xlsx(entries, draft, draft.title)
             out = Path(args.out) if args.out else Path(draft.filename(f".{args.format}"))
@@ -124,7 +125,7 @@ async def _report(args: argparse.Namespace) -> int:
 
 
 def _print_trace(app: App, draft: Any, rows: Any) -> int:
-    from bot.trace import render_trace, unsupported_numbers
+    from bot.reports.trace import render_trace, unsupported_numbers
 
     print("\n数据溯源（每个数字对应的活动记录）：")
     sys.stdout.write(render_trace(rows))
@@ -151,7 +152,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 async def _import(args: argparse.Namespace) -> int:
     from bot.app import open_app
-    from bot.record_import import ImportRejected, import_file
+    from bot.reports.importing import ImportRejected, import_file
 
     settings = _settings()
     today = _today(settings, args.today)
@@ -196,8 +197,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 async def _export(args: argparse.Namespace) -> int:
     from bot.app import open_app
-    from bot.ledger import EXPORT_SUFFIXES, export_entries
-    from bot.report import assemble_report
+    from bot.reports.assembly import assemble_report
+    from bot.reports.ledger import EXPORT_SUFFIXES, export_entries
     from storage import queries
 
     path = Path(args.file)

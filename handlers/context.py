@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.taxonomy import Taxonomy
 from bot.messages import Address, Choice, Inbound, Reply
-from bot.report import ReportTemplates
+from bot.reports.rendering import ReportTemplates
 from storage import audit, queries
 from storage.models import ConversationState, Member
 

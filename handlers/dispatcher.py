@@ -17,7 +17,7 @@ from bot.domain.deadlines import PlanDefaults
 from bot.domain.taxonomy import Taxonomy
 from bot.domain.workdays import WorkdayCalendar
 from bot.messages import Inbound, Reply
-from bot.report import ReportTemplates
+from bot.reports.rendering import ReportTemplates
 from handlers import onboarding, recording, records, reminder_commands, reporting, texts
 from handlers.context import Context, reply
 from handlers.help import help_text

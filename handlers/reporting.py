@@ -7,7 +7,9 @@ import logging
 
 from bot.domain.periods import parse_period
 from bot.messages import Document, Reply
-from bot.report import DOCX_MIME, XLSX_MIME, assemble_report
+from bot.reports.assembly import assemble_report
+from bot.reports.docx import DOCX_MIME
+from bot.reports.ledger import XLSX_MIME
 from handlers import texts
 from handlers.context import Context, reply
 from storage import queries
@@ -48,7 +50,7 @@ async def report(ctx: Context, argument: str) -> list[Reply]:
     )
     draft = await assemble_report(ctx.session, organization, period, ctx.today, ctx.taxonomy)
     if ledger:
-        from bot.ledger import ledger_xlsx
+        from bot.reports.ledger import ledger_xlsx
 
         entries = await queries.ledger_entries(
             ctx.session, draft.organization_ids, period.start, period.end

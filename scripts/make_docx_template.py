@@ -5,9 +5,9 @@ Run once after changing this script and commit the output::
     .venv/bin/python scripts/make_docx_template.py [OUT]      # default templates/report.docx
 
 The file is an ordinary Word document that an office may open and restyle in Word or WPS
-(letterhead, fonts, spacing) without code; :mod:`bot.report_docx` only needs the paragraph
+(letterhead, fonts, spacing) without code; :mod:`bot.reports.docx` only needs the paragraph
 ``{{正文}}`` (replaced by the draft) and the paragraph styles named in
-:data:`bot.report_docx.STYLES`. ``{{落款单位}}`` and ``{{落款日期}}`` are filled in too.
+:data:`bot.reports.docx.STYLES`. ``{{落款单位}}`` and ``{{落款日期}}`` are filled in too.
 
 Layout per GB/T 9704-2012 《党政机关公文格式》 (summarised in ``shared/docs/report-format.md``):
 A4; margins top 37 mm, bottom 35 mm, left (binding side) 28 mm, right 26 mm; title 2号 (22 pt)
@@ -36,7 +36,7 @@ from docx.text.paragraph import Paragraph
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.report_docx import (  # noqa: E402
+from bot.reports.docx import (  # noqa: E402
     ATTACHMENT_MARKER,
     BODY_MARKER,
     DATE_MARKER,

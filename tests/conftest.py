@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.domain.taxonomy import load_taxonomy
-from bot.report import ReportTemplates
+from bot.reports.rendering import ReportTemplates
 from bot.settings import async_database_url
 from handlers.dispatcher import ConversationDispatcher
 from storage import migrate

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.backup import RestoreError, backup, restore
 from bot.channels.harness import Harness
 from bot.domain.taxonomy import load_taxonomy
-from bot.report import ReportTemplates
+from bot.reports.rendering import ReportTemplates
 from bot.settings import async_database_url
 from handlers.dispatcher import ConversationDispatcher
 from storage import migrate

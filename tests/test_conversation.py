@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from bot.channels.harness import Harness
 from bot.domain.taxonomy import load_taxonomy
-from bot.report import ReportTemplates
+from bot.reports.rendering import ReportTemplates
 from handlers.dispatcher import ConversationDispatcher
 from storage.database import Database
 from storage.models import ActivityRecord, Invite, Membership, Role

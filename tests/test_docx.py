@@ -19,8 +19,11 @@ from test_report import TAXONOMY, add, new_org
 
 from bot.channels.harness import Harness
 from bot.domain.periods import quarter, year
-from bot.report import DOCX_MIME, XLSX_MIME, ReportDraft, ReportTemplates, assemble_report
-from bot.report_docx import BODY_MARKER
+from bot.reports.assembly import assemble_report
+from bot.reports.docx import BODY_MARKER, DOCX_MIME
+from bot.reports.draft import ReportDraft
+from bot.reports.ledger import XLSX_MIME
+from bot.reports.rendering import ReportTemplates
 from handlers.dispatcher import ConversationDispatcher
 from storage.database import Database
 from storage.models import OrganizationKind

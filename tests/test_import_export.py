@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from test_report import TAXONOMY, draft_text, generated_year, new_org
 
 from bot.domain.periods import year
-from bot.ledger import KEYS, export_entries, ledger_xlsx
-from bot.record_import import ImportRejected, import_file, parse_date
-from bot.report import assemble_report
+from bot.reports.assembly import assemble_report
+from bot.reports.importing import ImportRejected, import_file, parse_date
+from bot.reports.ledger import KEYS, export_entries, ledger_xlsx
 from storage import queries
 from storage.database import Database
 from storage.models import ActivityRecord, Member, Organization, OrganizationKind

@@ -111,7 +111,7 @@ async def test_deadlines_follow_the_configured_defaults(db: Database) -> None:
     from zoneinfo import ZoneInfo
 
     from bot.domain.taxonomy import load_taxonomy
-    from bot.report import ReportTemplates
+    from bot.reports.rendering import ReportTemplates
     from bot.settings import Settings
 
     settings = Settings(deadlines="quarter=+10,year=0", reminder_offsets="3", _env_file=None)  # type: ignore[call-arg]

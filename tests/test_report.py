@@ -12,7 +12,9 @@ from pathlib import Path
 from bot.domain.gaps import Gap, activity_verb, group_gaps
 from bot.domain.periods import Period, PeriodKind, half, month, parse_period, quarter, year
 from bot.domain.taxonomy import load_taxonomy
-from bot.report import ReportTemplates, assemble_report, chinese_number, plan_horizon
+from bot.reports.assembly import assemble_report, plan_horizon
+from bot.reports.formatting import chinese_number
+from bot.reports.rendering import ReportTemplates
 from storage import queries
 from storage.database import Database
 from storage.models import Organization, OrganizationKind
@@ -304,7 +306,7 @@ def test_chinese_numbers() -> None:
 
 def test_templates_differ_by_period_kind() -> None:
     """Quarterly: short; half-year: 下半年工作安排; annual: the next year's plan."""
-    from bot.report import ReportDraft
+    from bot.reports.draft import ReportDraft
 
     def draft(period: Period) -> ReportDraft:
         return ReportDraft("第一党支部", (1,), False, period, date(2026, 12, 31), [], [], [])

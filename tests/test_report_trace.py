@@ -7,8 +7,9 @@ from datetime import date
 
 from test_report import ALL_PERIODS, TAXONOMY, add, generated_year, new_org
 
-from bot.report import ReportTemplates, assemble_report
-from bot.trace import compress_ids, render_trace, trace, unsupported_numbers
+from bot.reports.assembly import assemble_report
+from bot.reports.rendering import ReportTemplates
+from bot.reports.trace import compress_ids, render_trace, trace, unsupported_numbers
 from storage.database import Database
 from storage.models import ActivityRecord, OrganizationKind
 
@@ -75,7 +76,7 @@ def test_record_ids_are_compressed_into_runs() -> None:
 
 async def test_bounded_notable_query_picks_what_the_full_window_picks(db: Database) -> None:
     """The floors from the monthly maxima only skip rows that cannot be among the top."""
-    from bot.report import NOTABLE_PER_TYPE, notable_floors
+    from bot.reports.assembly import NOTABLE_PER_TYPE, notable_floors
     from storage import queries
 
     org = await new_org(db, "第四党支部")

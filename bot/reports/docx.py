@@ -39,7 +39,9 @@ from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 
 if TYPE_CHECKING:
-    from bot.report import ReportDraft
+    from bot.reports.draft import ReportDraft
+
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 #: The canonical font names written into ``w:rFonts/@w:eastAsia`` (report-format.md).
 FONT_TITLE = "方正小标宋简体"

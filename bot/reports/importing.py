@@ -1,6 +1,6 @@
 """``djbot import``: activity records from a JSONL, CSV or XLSX file, all or nothing.
 
-Columns (machine keys, or the Chinese headers of the ledger, :data:`bot.ledger.FIELDS`):
+Columns (machine keys, or the Chinese headers of the ledger, :data:`bot.reports.ledger.FIELDS`):
 
 =================  ==========================================================================
 ``occurred_on``    日期: ``2026-03-15``, ``2026/3/15``, ``2026.3.15``, ``2026年3月15日``,
@@ -47,7 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.numerals import to_halfwidth
 from bot.domain.reader import read_message
 from bot.domain.taxonomy import Taxonomy
-from bot.ledger import FIELDS
+from bot.reports.ledger import FIELDS
 from storage import audit, queries
 from storage.models import Member, Membership, Organization, RecordStatus, Role
 

@@ -1,6 +1,6 @@
 """The ledger (台账) and the export formats: one row per activity record.
 
-Three formats, chosen by the file's suffix, all readable by :mod:`bot.record_import` (so an
+Three formats, chosen by the file's suffix, all readable by :mod:`bot.reports.importing` (so an
 export can be imported again, into this or another installation):
 
 * ``.jsonl``: one JSON object per line with the keys of :data:`FIELDS`;
@@ -28,7 +28,9 @@ from storage.models import RecordStatus
 from storage.queries import LedgerEntry
 
 if TYPE_CHECKING:
-    from bot.report import ReportDraft
+    from bot.reports.draft import ReportDraft
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 #: Machine key and Chinese header of each ledger column, in order.
 FIELDS: tuple[tuple[str, str], ...] = (

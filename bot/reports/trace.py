@@ -1,7 +1,8 @@
 """Traceability: every number in a draft maps to the stored records behind it.
 
-:meth:`bot.report.ReportDraft.figures` lists the draft's numbers, each with a filter
-(:class:`bot.report.Basis`); :func:`trace` resolves the filters to record ids with one SQL query
+:meth:`bot.reports.draft.ReportDraft.figures` lists the draft's numbers, each with a filter
+(:class:`bot.reports.draft.Basis`); :func:`trace` resolves the filters to record ids with one SQL
+query
 per figure and recomputes each value from those records (only when asked: ``djbot report
 --trace``); :func:`render_trace` prints the table. :func:`unsupported_numbers` checks rendered
 text: every Arabic number in it must be a figure's value, or belong to the date, period and
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.taxonomy import Taxonomy
-from bot.report import Figure, ReportDraft
+from bot.reports.draft import Figure, ReportDraft
 from storage import queries
 
 
