@@ -36,8 +36,9 @@ from bench_report import machine  # noqa: E402
 from bot.domain.taxonomy import load_taxonomy  # noqa: E402
 from bot.reports.importing import import_file  # noqa: E402
 from bot.settings import async_database_url  # noqa: E402
-from storage import migrate, queries  # noqa: E402
+from storage import migrate  # noqa: E402
 from storage.database import Database  # noqa: E402
+from storage.queries.organizations import create_organization  # noqa: E402
 
 NOW = datetime(2026, 12, 31, 8, 0, tzinfo=UTC)
 HEADER = ["occurred_on", "activity_type", "count", "participants", "title", "reporter"]
@@ -91,7 +92,7 @@ async def in_process(url: str, path: Path) -> float:
     db = Database(url)
     await migrate.upgrade(db)
     async with db.session() as session:
-        org = await queries.create_organization(session, "基准测试党支部", NOW)
+        org = await create_organization(session, "基准测试党支部", NOW)
     t0 = time.perf_counter()
     async with db.session() as session:
         result = await import_file(session, org, path, load_taxonomy(), date(2026, 12, 31), NOW)

@@ -39,9 +39,11 @@ from bot.domain.taxonomy import load_taxonomy  # noqa: E402
 from bot.reports.assembly import assemble_report  # noqa: E402
 from bot.reports.rendering import ReportTemplates  # noqa: E402
 from bot.settings import async_database_url  # noqa: E402
-from storage import migrate, queries  # noqa: E402
+from storage import migrate  # noqa: E402
 from storage.database import Database  # noqa: E402
 from storage.models import Organization  # noqa: E402
+from storage.queries.organizations import create_organization  # noqa: E402
+from storage.queries.records import insert_records  # noqa: E402
 
 NOW = datetime(2026, 12, 31, 8, 0, tzinfo=UTC)
 TODAY = date(2026, 12, 31)
@@ -80,8 +82,8 @@ async def prepare(url: str, n: int) -> Database:
     db = Database(url)
     await migrate.upgrade(db)
     async with db.session() as session:
-        org = await queries.create_organization(session, "基准测试党支部", NOW)
-        await queries.insert_records(session, records(n, org.id))
+        org = await create_organization(session, "基准测试党支部", NOW)
+        await insert_records(session, records(n, org.id))
     return db
 
 

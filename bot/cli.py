@@ -140,8 +140,8 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 async def _org_create(args: argparse.Namespace) -> int:
     from bot.app import open_app
-    from storage import queries
     from storage.models import Organization, OrganizationKind
+    from storage.queries.organizations import create_organization
 
     app = await open_app(_settings())
     try:
@@ -149,7 +149,7 @@ async def _org_create(args: argparse.Namespace) -> int:
             if args.parent is not None and await session.get(Organization, args.parent) is None:
                 print(f"上级组织 {args.parent} 不存在。", file=sys.stderr)
                 return 1
-            org = await queries.create_organization(
+            org = await create_organization(
                 session,
                 args.name,
                 datetime.now(UTC),

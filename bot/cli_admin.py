@@ -76,8 +76,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
     import json
 
     from bot.settings import Settings
-    from storage import audit, queries
+    from storage import audit
     from storage.models import Member, Organization
+    from storage.queries.organizations import organization_tree_ids
 
     settings = Settings()
 
@@ -88,7 +89,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
                 if await session.get(Organization, args.org) is None:
                     print(f"组织 {args.org} 不存在。", file=sys.stderr)
                     return 1
-                ids = await queries.organization_tree_ids(session, args.org)
+                ids = await organization_tree_ids(session, args.org)
                 rows = await audit.entries(session, ids, args.limit)
                 names = {m.id: m.name for m in await session.scalars(_members(Member, rows))}
         finally:

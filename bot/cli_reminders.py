@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.settings import Settings
-    from storage.reminder_queries import RosterEntry
+    from storage.queries.members import RosterEntry
 
 #: Roster column names, with the Chinese headers an office may use.
 _COLUMNS = {
@@ -103,8 +103,8 @@ async def _plan(args: argparse.Namespace) -> int:
     nudge_day = defaults.nudge_day
     if args.org is not None:
         from bot.app import open_app
-        from storage import reminder_queries
         from storage.models import Organization, OrganizationKind
+        from storage.queries.deadlines import deadline_setting
 
         app = await open_app(settings)
         try:
@@ -113,7 +113,7 @@ async def _plan(args: argparse.Namespace) -> int:
                 if org is None:
                     print(f"组织 {args.org} 不存在。", file=sys.stderr)
                     return 1
-                row = await reminder_queries.deadline_setting(session, org.id)
+                row = await deadline_setting(session, org.id)
                 rules = apply_overrides(rules, row)
                 if org.kind is not OrganizationKind.BRANCH:
                     nudge_day = 0
@@ -203,7 +203,7 @@ def parse_roster(text: str, filename: str) -> tuple[list[RosterEntry], list[str]
     there are no problems. Line numbers count the CSV header as line 1.
     """
     from storage.models import Role
-    from storage.reminder_queries import RosterEntry
+    from storage.queries.members import RosterEntry
 
     rows: list[tuple[int, dict[str, Any]]] = []
     problems: list[str] = []
@@ -268,8 +268,8 @@ def parse_roster(text: str, filename: str) -> tuple[list[RosterEntry], list[str]
 
 async def _members_import(args: argparse.Namespace) -> int:
     from bot.app import open_app
-    from storage import reminder_queries
     from storage.models import Organization
+    from storage.queries.members import import_member
 
     path = Path(args.file)
     try:
@@ -292,7 +292,7 @@ async def _members_import(args: argparse.Namespace) -> int:
                 return 1
             now = datetime.now(UTC)
             for entry in entries:
-                outcomes[await reminder_queries.import_member(session, args.org, entry, now)] += 1
+                outcomes[await import_member(session, args.org, entry, now)] += 1
     except ValueError as exc:
         print(f"未导入任何党员：{exc}", file=sys.stderr)
         return 1

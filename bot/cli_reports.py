@@ -90,9 +90,9 @@ async def _report(args: argparse.Namespace) -> int:
             draft = await assemble_report(session, org, period, today, app.taxonomy)
             entries = []
             if args.format == "xlsx":
-                from storage import queries
+                from storage.queries.reporting import ledger_entries
 
-                entries = await queries.ledger_entries(
+                entries = await ledger_entries(
                     session, draft.organization_ids, period.start, period.end
                 )
             rows = []
@@ -199,7 +199,8 @@ async def _export(args: argparse.Namespace) -> int:
     from bot.app import open_app
     from bot.reports.assembly import assemble_report
     from bot.reports.ledger import EXPORT_SUFFIXES, export_entries
-    from storage import queries
+    from storage.queries.organizations import organization_tree_ids
+    from storage.queries.reporting import ledger_entries
 
     path = Path(args.file)
     if path.suffix.lower() not in EXPORT_SUFFIXES:
@@ -216,8 +217,8 @@ async def _export(args: argparse.Namespace) -> int:
         if org is None:
             return 1
         async with app.db.session() as session:
-            ids = await queries.organization_tree_ids(session, org.id)
-            entries = await queries.ledger_entries(session, ids, period.start, period.end)
+            ids = await organization_tree_ids(session, org.id)
+            entries = await ledger_entries(session, ids, period.start, period.end)
             draft = None
             if path.suffix.lower() == ".xlsx":
                 draft = await assemble_report(session, org, period, today, app.taxonomy)

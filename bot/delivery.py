@@ -68,8 +68,6 @@ from bot.domain.taxonomy import Taxonomy
 from bot.domain.workdays import WorkdayCalendar
 from bot.messages import CHANNEL_TELEGRAM, Address, Reply, Sender, SendError
 from bot.reminders import DueReminder
-from storage import queries
-from storage import reminder_queries as rq
 from storage.database import Database
 from storage.locks import try_lock
 from storage.models import (
@@ -80,6 +78,25 @@ from storage.models import (
     ReminderSend,
     ReminderStatus,
 )
+from storage.queries.deadlines import deadline_settings
+from storage.queries.members import chat_identities
+from storage.queries.organizations import organization_tree_ids, organizations_with_members
+from storage.queries.reminders import (
+    LEADING_ROLES,
+    SendKey,
+    claim,
+    expire_before,
+    finish,
+    insert_rows,
+    leading_member_ids,
+    members_with_row,
+    members_without_records,
+    recipients,
+    record_count,
+    records_of,
+    sendable_ids,
+)
+from storage.queries.reporting import monthly_counts
 
 log = logging.getLogger(__name__)
 
@@ -364,7 +381,7 @@ class Sweep:
 
     async def _expire_old(self) -> None:
         async with self.db.session() as session:
-            stale = await rq.expire_before(session, self.today, self.now)
+            stale = await expire_before(session, self.today, self.now)
         groups = Counter((r.organization_id, r.kind, r.deadline, r.remind_on) for r in stale)
         for (org_id, kind, deadline, remind_on), n in groups.items():
             log.warning(
@@ -380,8 +397,8 @@ class Sweep:
     async def _queue_today(self) -> None:
         first = self.today - timedelta(days=self.config.lookback_days)
         async with self.db.session() as session:
-            organizations = await rq.organizations_with_members(session)
-            overrides = await rq.deadline_settings(session)
+            organizations = await organizations_with_members(session)
+            overrides = await deadline_settings(session)
             unknown = set()
             for org in organizations:
                 rules = apply_overrides(self.config.rules, overrides.get(org.id))
@@ -400,22 +417,22 @@ class Sweep:
         ]
 
     @staticmethod
-    def _key(due: DueReminder) -> rq.SendKey:
+    def _key(due: DueReminder) -> SendKey:
         kind = ReminderKind.MONTHLY if due.kind == "monthly" else ReminderKind.DEADLINE
-        return rq.SendKey(kind, due.deadline, due.offset_days, due.remind_on, due.period_keys)
+        return SendKey(kind, due.deadline, due.offset_days, due.remind_on, due.period_keys)
 
     async def _queue(self, session: AsyncSession, org: Organization, due: DueReminder) -> None:
         key = self._key(due)
         if due.kind == "monthly":
             if not await self._monthly_gaps(session, org, due.main_period):
                 return
-            wanted = await rq.recipients(session, org.id, roles=rq.LEADING_ROLES)
+            wanted = await recipients(session, org.id, roles=LEADING_ROLES)
         else:
-            wanted = await rq.recipients(session, org.id)
-        have = await rq.members_with_row(session, org.id, key)
+            wanted = await recipients(session, org.id)
+        have = await members_with_row(session, org.id, key)
         new = [m for m in wanted if m not in have]
         tokens = [secrets.token_hex(4) for _ in new]
-        self.summary.queued += await rq.insert_rows(
+        self.summary.queued += await insert_rows(
             session, org.id, key, new, ReminderStatus.PENDING, self.now, button_tokens=tokens
         )
 
@@ -424,11 +441,11 @@ class Sweep:
     ) -> None:
         key = self._key(due)
         day_end = datetime.combine(due.remind_on + timedelta(days=1), time(0), self.config.tz)
-        roles = rq.LEADING_ROLES if due.kind == "monthly" else None
-        wanted = await rq.recipients(session, org.id, roles=roles, joined_before=day_end)
-        have = await rq.members_with_row(session, org.id, key)
+        roles = LEADING_ROLES if due.kind == "monthly" else None
+        wanted = await recipients(session, org.id, roles=roles, joined_before=day_end)
+        have = await members_with_row(session, org.id, key)
         new = [m for m in wanted if m not in have]
-        dropped = await rq.insert_rows(
+        dropped = await insert_rows(
             session,
             org.id,
             key,
@@ -452,7 +469,7 @@ class Sweep:
     async def _monthly_gaps(
         self, session: AsyncSession, org: Organization, month: Period
     ) -> list[Any]:
-        counts = await queries.monthly_counts(session, [org.id], month.start, month.end)
+        counts = await monthly_counts(session, [org.id], month.start, month.end)
         gaps = find_gaps(month, self.today, counts, self.taxonomy)
         monthly = {
             t.name for t in self.taxonomy.types if t.frequency and t.frequency.per == "month"
@@ -464,7 +481,7 @@ class Sweep:
     async def _deliver(self) -> None:
         stale_before = self.now - self.config.lease
         async with self.db.session() as session:
-            ids = await rq.sendable_ids(session, self.today, stale_before)
+            ids = await sendable_ids(session, self.today, stale_before)
         if not ids:
             return
         work: asyncio.Queue[int] = asyncio.Queue()
@@ -502,7 +519,7 @@ class Sweep:
         token = secrets.token_hex(8)
         now = self.clock()
         async with self.db.session() as session:
-            won = await rq.claim(session, send_id, token, self.today, now, now - self.config.lease)
+            won = await claim(session, send_id, token, self.today, now, now - self.config.lease)
         if not won:
             self.summary.taken_elsewhere += 1
             return
@@ -627,7 +644,7 @@ class Sweep:
         address: Address | None = None,
     ) -> bool:
         async with self.db.session() as session:
-            return await rq.finish(
+            return await finish(
                 session,
                 send_id,
                 token,
@@ -646,13 +663,13 @@ class Sweep:
         if cached is None:
             org = await session.get(Organization, org_id)
             assert org is not None
-            tree = await queries.organization_tree_ids(session, org_id)
+            tree = await organization_tree_ids(session, org_id)
             branches = [
                 o
                 for o in [await session.get(Organization, i) for i in tree]
                 if o is not None and o.kind is OrganizationKind.BRANCH
             ]
-            cached = _OrgCache(org, tree, await rq.leading_member_ids(session, org_id), branches)
+            cached = _OrgCache(org, tree, await leading_member_ids(session, org_id), branches)
             self._orgs[org_id] = cached
         return cached
 
@@ -681,7 +698,7 @@ class Sweep:
         if not member.reminders_enabled:
             prepared.skip = "党员已关闭提醒（/remind off）"
             return prepared
-        identities = await rq.identities(session, member.id)
+        identities = await chat_identities(session, member.id)
         if not identities:
             prepared.fail = "没有聊天账号"
             return prepared
@@ -711,11 +728,11 @@ class Sweep:
             )
         else:
             main, summary = due.main_period, due.summary_period
-            records_main = await rq.records_of(session, member.id, cache.tree, main.start, main.end)
+            records_main = await records_of(session, member.id, cache.tree, main.start, main.end)
             summary_count = None
             if summary != main:
                 summary_count = len(
-                    await rq.records_of(session, member.id, cache.tree, summary.start, summary.end)
+                    await records_of(session, member.id, cache.tree, summary.start, summary.end)
                 )
             prepared.reply = reminders.member_reminder(
                 due, self.today, records_main, button, summary_count=summary_count
@@ -728,15 +745,13 @@ class Sweep:
         key = (cache.org.id, due.period_keys, due.deadline, due.offset_days)
         if key not in self._secretary:
             main, summary = due.main_period, due.summary_period
-            records = await rq.record_count(session, cache.tree, main.start, main.end)
-            members, silent = await rq.members_without_records(
+            records = await record_count(session, cache.tree, main.start, main.end)
+            members, silent = await members_without_records(
                 session, cache.tree, main.start, main.end
             )
             lines: list[str] = []
             for branch in cache.branches:
-                counts = await queries.monthly_counts(
-                    session, [branch.id], summary.start, summary.end
-                )
+                counts = await monthly_counts(session, [branch.id], summary.start, summary.end)
                 label = branch.name if branch.id != cache.org.id else None
                 lines += [
                     reminders.gap_line(g, label)

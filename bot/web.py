@@ -66,13 +66,13 @@ async def prune_receipts(db: Database, channel: str, ttl: timedelta, every: floa
     """Forever (until cancelled): every ``every`` seconds delete ``channel``'s inbound receipts
     older than ``ttl``; they only need to outlive the channel's retry window. Failures are
     logged and retried next round."""
-    from storage import queries
+    from storage.queries.receipts import delete_receipts_before
 
     while True:
         try:
             before = datetime.now(UTC) - ttl
             async with db.session() as session:
-                deleted = await queries.delete_receipts_before(session, channel, before)
+                deleted = await delete_receipts_before(session, channel, before)
             if deleted:
                 log.debug("deleted %d expired %s receipts", deleted, channel)
         except Exception:

@@ -20,8 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.taxonomy import Taxonomy
 from bot.messages import Address, Choice, Inbound, Reply
 from bot.reports.rendering import ReportTemplates
-from storage import audit, queries
+from storage import audit
 from storage.models import ConversationState, Member
+from storage.queries.conversation import clear_state, save_state
+from storage.queries.members import Affiliation
 
 #: Characters ignored when a typed answer is compared with a button label.
 _IGNORED = set(" \t\r\n　。.!！,，、“”\"'‘’「」【】[]()（）")
@@ -55,7 +57,7 @@ class Context:
     taxonomy: Taxonomy
     templates: ReportTemplates
     member: Member | None
-    affiliations: list[queries.Affiliation]
+    affiliations: list[Affiliation]
     state: ConversationState | None
 
     @property
@@ -69,12 +71,12 @@ class Context:
         return self.now.astimezone(self.tz).date()
 
     @property
-    def affiliation(self) -> queries.Affiliation | None:
+    def affiliation(self) -> Affiliation | None:
         """The member's main organization (a branch first), or ``None`` for a stranger."""
         return self.affiliations[0] if self.affiliations else None
 
     @property
-    def reporting_affiliation(self) -> queries.Affiliation | None:
+    def reporting_affiliation(self) -> Affiliation | None:
         """The first organization where the member may request reports, if any."""
         return next((a for a in self.affiliations if a.can_report()), None)
 
@@ -90,7 +92,7 @@ class Context:
         stored = dict(data)
         stored["_choices"] = [[[c.label, c.action] for c in row] for row in choices]
         stored["_numbers"] = numbers
-        await queries.save_state(
+        await save_state(
             self.session,
             self.address.channel,
             self.address.chat_id,
@@ -123,7 +125,7 @@ class Context:
 
     async def leave(self) -> None:
         """Forget the stored step."""
-        await queries.clear_state(
+        await clear_state(
             self.session, self.address.channel, self.address.chat_id, self.address.user_id
         )
         self.state = None

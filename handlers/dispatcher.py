@@ -21,8 +21,10 @@ from bot.reports.rendering import ReportTemplates
 from handlers import onboarding, recording, records, reminder_commands, reporting, texts
 from handlers.context import Context, reply
 from handlers.help import help_text
-from storage import queries
 from storage.database import Database
+from storage.queries.conversation import load_state
+from storage.queries.members import affiliations, member_by_identity
+from storage.queries.organizations import any_organization
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +88,7 @@ class ConversationDispatcher:
         try:
             async with self.db.session() as session:
                 address = inbound.address
-                member = await queries.member_by_identity(session, address.channel, address.user_id)
+                member = await member_by_identity(session, address.channel, address.user_id)
                 ctx = Context(
                     session=session,
                     inbound=inbound,
@@ -95,8 +97,8 @@ class ConversationDispatcher:
                     taxonomy=self.taxonomy,
                     templates=self.templates,
                     member=member,
-                    affiliations=(await queries.affiliations(session, member.id) if member else []),
-                    state=await queries.load_state(
+                    affiliations=(await affiliations(session, member.id) if member else []),
+                    state=await load_state(
                         session, address.channel, address.chat_id, address.user_id
                     ),
                 )
@@ -120,7 +122,7 @@ class ConversationDispatcher:
                 return await handler(ctx, action if isinstance(action, str) else None)
             await ctx.leave()  # a step from an older version: forget it
         if ctx.member is None or ctx.affiliation is None:
-            if not await queries.any_organization(ctx.session):
+            if not await any_organization(ctx.session):
                 return [reply(texts.NO_ORGANIZATION_YET)]
             return [reply(texts.STRANGER)]
         return await recording.on_text(ctx)

@@ -16,8 +16,10 @@ from bot.messages import Reply
 from handlers import texts
 from handlers.context import Context, StepChoice, reply
 from handlers.help import help_text
-from storage import queries
 from storage.models import Role
+from storage.queries.invites import create_invite, find_invite, use_invite
+from storage.queries.members import add_member, affiliations, grant_roles
+from storage.queries.organizations import any_organization, create_organization
 
 FOUND = "found_organization"
 STEPS = (FOUND,)
@@ -35,7 +37,7 @@ async def start(ctx: Context, argument: str) -> list[Reply]:
             name=ctx.member.name, org=ctx.affiliation.organization.name
         )
         return [reply(greeting + help_text(ctx))]
-    if await queries.any_organization(ctx.session):
+    if await any_organization(ctx.session):
         return [reply(texts.STRANGER)]
     buttons = await ctx.enter(FOUND, {}, [[StepChoice("取消", "cancel")]], numbers=False)
     return [reply(texts.FOUND_ASK_NAME, buttons)]
@@ -50,10 +52,10 @@ async def on_step(ctx: Context, action: str | None) -> list[Reply]:
     if not 2 <= len(name) <= 100 or name.startswith("/"):
         return [reply(texts.FOUND_NAME_INVALID, ctx.current_buttons())]
     await ctx.leave()
-    if await queries.any_organization(ctx.session):
+    if await any_organization(ctx.session):
         return [reply(texts.FOUND_TAKEN)]
-    org = await queries.create_organization(ctx.session, name, ctx.now)
-    ctx.member = await queries.add_member(
+    org = await create_organization(ctx.session, name, ctx.now)
+    ctx.member = await add_member(
         ctx.session,
         name=ctx.inbound.display_name or f"用户{ctx.address.user_id}",
         channel=ctx.address.channel,
@@ -63,7 +65,7 @@ async def on_step(ctx: Context, action: str | None) -> list[Reply]:
         roles=(Role.ADMIN, Role.SECRETARY),
         now=ctx.now,
     )
-    ctx.affiliations = await queries.affiliations(ctx.session, ctx.member.id)
+    ctx.affiliations = await affiliations(ctx.session, ctx.member.id)
     await ctx.audit("organization.create", org.id, f"organization:{org.id}", {"name": name})
     await ctx.audit(
         "role.grant", org.id, f"member:{ctx.member.id}", {"roles": ["admin", "secretary"]}
@@ -76,17 +78,17 @@ async def join(ctx: Context, code: str) -> list[Reply]:
     shown = code[:32]
     if not _CODE.fullmatch(code):
         return [reply(texts.INVITE_INVALID.format(code=shown))]
-    invite = await queries.find_invite(ctx.session, code)
+    invite = await find_invite(ctx.session, code)
     if invite is None:
         return [reply(texts.INVITE_INVALID.format(code=shown))]
     org_ids = {a.organization.id for a in ctx.affiliations}
     if invite.organization_id in org_ids:
         org = next(a.organization for a in ctx.affiliations if a.organization.id in org_ids)
         return [reply(texts.ALREADY_MEMBER.format(org=org.name))]
-    if invite.expires_at <= ctx.now or not await queries.use_invite(ctx.session, invite):
+    if invite.expires_at <= ctx.now or not await use_invite(ctx.session, invite):
         return [reply(texts.INVITE_EXPIRED.format(code=invite.code))]
     if ctx.member is None:
-        ctx.member = await queries.add_member(
+        ctx.member = await add_member(
             ctx.session,
             name=ctx.inbound.display_name or f"用户{ctx.address.user_id}",
             channel=ctx.address.channel,
@@ -97,10 +99,10 @@ async def join(ctx: Context, code: str) -> list[Reply]:
             now=ctx.now,
         )
     else:
-        await queries.grant_roles(
+        await grant_roles(
             ctx.session, ctx.member.id, invite.organization_id, (invite.role,), ctx.now
         )
-    ctx.affiliations = await queries.affiliations(ctx.session, ctx.member.id)
+    ctx.affiliations = await affiliations(ctx.session, ctx.member.id)
     await ctx.audit(
         "role.grant",
         invite.organization_id,
@@ -118,9 +120,7 @@ async def invite(ctx: Context) -> list[Reply]:
     affiliation = ctx.reporting_affiliation
     if ctx.member is None or affiliation is None:
         return [reply(texts.ONLY_SECRETARY.format(command="/invite"))]
-    created = await queries.create_invite(
-        ctx.session, affiliation.organization.id, ctx.member.id, ctx.now
-    )
+    created = await create_invite(ctx.session, affiliation.organization.id, ctx.member.id, ctx.now)
     await ctx.audit("invite.create", affiliation.organization.id, f"invite:{created.id}")
     expires = created.expires_at.astimezone(ctx.tz)
     text = texts.INVITE_CREATED.format(

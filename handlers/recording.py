@@ -20,8 +20,8 @@ from bot.messages import Reply
 from handlers import texts
 from handlers.context import Context, StepChoice, reply
 from handlers.values import parse_count, parse_date, parse_participants
-from storage import queries
 from storage.models import RecordStatus
+from storage.queries.records import add_record, records_of_reporter
 
 CONFIRM = "confirm_record"
 CHOOSE_TYPE = "choose_type"
@@ -282,7 +282,7 @@ async def save(ctx: Context, data: dict[str, Any], *, replace: bool) -> list[Rep
         await ctx.leave()
         return [reply(texts.STRANGER, replace=replace)]
     for draft in data["drafts"]:
-        record = await queries.add_record(
+        record = await add_record(
             ctx.session,
             organization_id=affiliation.organization.id,
             reporter_id=ctx.member.id,
@@ -310,8 +310,6 @@ async def save(ctx: Context, data: dict[str, Any], *, replace: bool) -> list[Rep
         )
     await ctx.leave()
     quarter = current_quarter(ctx.today)
-    total = len(
-        await queries.records_of_reporter(ctx.session, ctx.member.id, quarter.start, quarter.end)
-    )
+    total = len(await records_of_reporter(ctx.session, ctx.member.id, quarter.start, quarter.end))
     saved = texts.SAVED.format(n=len(data["drafts"]), total=total)
     return [reply(f"{card_text(data['drafts'])}\n\n✅ {saved}", replace=replace)]

@@ -6,8 +6,8 @@ from bot.domain.periods import current_quarter
 from bot.messages import Reply
 from handlers import texts
 from handlers.context import Context, StepChoice, reply
-from storage import queries
 from storage.models import ActivityRecord, RecordStatus
+from storage.queries.records import records_of_reporter, soft_delete_record
 
 CONFIRM_DELETE = "confirm_delete"
 STEPS = (CONFIRM_DELETE,)
@@ -28,9 +28,7 @@ def record_line(record: ActivityRecord) -> str:
 async def _my_quarter(ctx: Context) -> list[ActivityRecord]:
     assert ctx.member is not None
     quarter = current_quarter(ctx.today)
-    return list(
-        await queries.records_of_reporter(ctx.session, ctx.member.id, quarter.start, quarter.end)
-    )
+    return list(await records_of_reporter(ctx.session, ctx.member.id, quarter.start, quarter.end))
 
 
 async def list_records(ctx: Context) -> list[Reply]:
@@ -74,7 +72,7 @@ async def on_step(ctx: Context, action: str | None) -> list[Reply]:
         if record is None or record.reporter_id != ctx.member.id:
             return [reply(texts.STALE_BUTTON, replace=pressed)]
         line = record_line(record)
-        await queries.soft_delete_record(ctx.session, record_id, ctx.now)
+        await soft_delete_record(ctx.session, record_id, ctx.now)
         await ctx.audit(
             "record.delete",
             record.organization_id,

@@ -39,7 +39,13 @@ from bot.messages import Reply
 from bot.reminders import RECORD_NOW_LABEL, due_between, parse_button, periods_title
 from handlers import texts
 from handlers.context import Context, normalize_answer, reply
-from storage import reminder_queries as rq
+from storage.queries.deadlines import (
+    deadline_setting,
+    reset_deadline_setting,
+    save_deadline_setting,
+)
+from storage.queries.members import set_reminders_enabled
+from storage.queries.reminders import send_for_button
 
 #: Typed forms of the switch.
 ON_WORDS = frozenset({"on", "开", "开启", "打开", "恢复"})
@@ -87,7 +93,7 @@ async def record_now(ctx: Context) -> list[Reply]:
     choice = ctx.inbound.choice
     if choice is not None:
         parsed = parse_button(choice)
-        row = await rq.send_for_button(ctx.session, parsed[0]) if parsed else None
+        row = await send_for_button(ctx.session, parsed[0]) if parsed else None
         if (
             parsed is None
             or row is None
@@ -112,10 +118,10 @@ async def remind(ctx: Context, argument: str) -> list[Reply]:
         state = "已开启" if member.reminders_enabled else "已关闭"
         return [reply(REMIND_STATUS.format(state=state))]
     if word in ON_WORDS:
-        await rq.set_reminders_enabled(ctx.session, member.id, True)
+        await set_reminders_enabled(ctx.session, member.id, True)
         return [reply(REMIND_ON)]
     if word in OFF_WORDS:
-        await rq.set_reminders_enabled(ctx.session, member.id, False)
+        await set_reminders_enabled(ctx.session, member.id, False)
         return [reply(REMIND_OFF)]
     return [reply(REMIND_USAGE)]
 
@@ -139,9 +145,9 @@ async def deadlines(
         except ValueError as exc:
             return [reply(f"{exc}\n\n{DEADLINES_USAGE}")]
         if changes is None:
-            await rq.reset_deadline_setting(ctx.session, org.id)
+            await reset_deadline_setting(ctx.session, org.id)
         else:
-            await rq.save_deadline_setting(
+            await save_deadline_setting(
                 ctx.session, org.id, ctx.now, updated_by_id=ctx.member.id, **changes
             )
         await ctx.audit(
@@ -151,7 +157,7 @@ async def deadlines(
             {"reset": True} if changes is None else {k: v for k, v in changes.items()},
         )
         prefix = DEADLINE_SAVED.format(org=org.name)
-    row = await rq.deadline_setting(ctx.session, org.id)
+    row = await deadline_setting(ctx.session, org.id)
     rules = apply_overrides(defaults.rules, row)
     lines = [f"“{org.name}”报送截止日期："]
     for kind in DeadlineKind:

@@ -12,7 +12,7 @@ from bot.reports.docx import DOCX_MIME
 from bot.reports.ledger import XLSX_MIME
 from handlers import texts
 from handlers.context import Context, reply
-from storage import queries
+from storage.queries.reporting import ledger_entries
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ async def report(ctx: Context, argument: str) -> list[Reply]:
     if ledger:
         from bot.reports.ledger import ledger_xlsx
 
-        entries = await queries.ledger_entries(
+        entries = await ledger_entries(
             ctx.session, draft.organization_ids, period.start, period.end
         )
         content = ledger_xlsx(entries, draft, draft.title)

@@ -10,9 +10,11 @@ from test_cli import djbot
 
 from bot.channels.harness import Harness
 from handlers.dispatcher import ConversationDispatcher
-from storage import audit, queries
+from storage import audit
 from storage.database import Database
 from storage.models import AuditEntry, OrganizationKind, Role
+from storage.queries.members import add_member
+from storage.queries.organizations import create_organization, organization_tree_ids
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 
@@ -60,22 +62,18 @@ async def test_records_are_visible_to_the_branch_and_its_ancestors_only(
     dispatcher: ConversationDispatcher, db: Database
 ) -> None:
     async with db.session() as session:
-        committee = await queries.create_organization(
+        committee = await create_organization(
             session, "机关党委", NOW, kind=OrganizationKind.COMMITTEE
         )
-        first = await queries.create_organization(
-            session, "第一党支部", NOW, parent_id=committee.id
-        )
-        second = await queries.create_organization(
-            session, "第二党支部", NOW, parent_id=committee.id
-        )
+        first = await create_organization(session, "第一党支部", NOW, parent_id=committee.id)
+        second = await create_organization(session, "第二党支部", NOW, parent_id=committee.id)
         for user, org, roles in (
             ("1", committee.id, [Role.SECRETARY]),
             ("2", first.id, [Role.SECRETARY]),
             ("3", second.id, [Role.SECRETARY]),
             ("4", first.id, [Role.MEMBER]),
         ):
-            await queries.add_member(
+            await add_member(
                 session,
                 name=f"用户{user}",
                 channel="test",
@@ -103,9 +101,9 @@ async def test_records_are_visible_to_the_branch_and_its_ancestors_only(
 
 async def test_entries_are_listed_newest_first_per_tree(db: Database) -> None:
     async with db.session() as session:
-        root = await queries.create_organization(session, "党委", NOW)
-        child = await queries.create_organization(session, "支部", NOW, parent_id=root.id)
-        other = await queries.create_organization(session, "别处", NOW)
+        root = await create_organization(session, "党委", NOW)
+        child = await create_organization(session, "支部", NOW, parent_id=root.id)
+        other = await create_organization(session, "别处", NOW)
         for i, org in enumerate((root, child, other)):
             await audit.write(
                 session,
@@ -114,7 +112,7 @@ async def test_entries_are_listed_newest_first_per_tree(db: Database) -> None:
                 organization_id=org.id,
                 actor_id=None,
             )
-        ids = await queries.organization_tree_ids(session, root.id)
+        ids = await organization_tree_ids(session, root.id)
         listed = await audit.entries(session, ids)
     assert [e.organization_id for e in listed] == [child.id, root.id]
 

@@ -30,10 +30,12 @@ from bot.domain.workdays import WorkdayCalendar
 from bot.messages import Address, Reply, Sender
 from bot.settings import Settings
 from handlers.dispatcher import ConversationDispatcher
-from storage import queries
 from storage.database import Database
 from storage.locks import try_lock
 from storage.models import ReminderSend, ReminderStatus, Role
+from storage.queries.members import add_member
+from storage.queries.organizations import create_organization
+from storage.queries.records import add_record
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
@@ -79,12 +81,12 @@ async def seed(
     Telegram account (registered with the fake server when given); the secretary recorded a
     主题党日 and the first member a 党课 in the third quarter."""
     async with db.session() as session:
-        org = await queries.create_organization(session, "第一党支部", JOINED)
+        org = await create_organization(session, "第一党支部", JOINED)
         branch = Branch(org.id, SECRETARY, list(range(first, first + members)))
         for uid in branch.everyone:
             roles = [Role.ADMIN, Role.SECRETARY] if uid == SECRETARY else [Role.MEMBER]
             name = "张书记" if uid == SECRETARY else f"党员{uid - first + 1:03d}"
-            member = await queries.add_member(
+            member = await add_member(
                 session,
                 name=name,
                 channel="telegram",
@@ -103,7 +105,7 @@ async def seed(
         ):
             if uid not in branch.member_ids:
                 continue
-            await queries.add_record(
+            await add_record(
                 session,
                 organization_id=org.id,
                 reporter_id=branch.member_ids[uid],
@@ -394,7 +396,7 @@ async def test_the_monthly_nudge_goes_to_the_secretary_of_a_branch_with_gaps(
     branch = await seed(db, 2, tg)
     nov25 = date(2026, 11, 25)
     async with db.session() as session:
-        await queries.add_record(
+        await add_record(
             session,
             organization_id=branch.org_id,
             reporter_id=branch.member_ids[SECRETARY],
@@ -545,8 +547,8 @@ async def test_a_wecom_member_is_reminded_through_wecom(
     from bot.scheduler import open_senders
 
     async with db.session() as session:
-        org = await queries.create_organization(session, "第二党支部", JOINED)
-        await queries.add_member(
+        org = await create_organization(session, "第二党支部", JOINED)
+        await add_member(
             session,
             name="李四",
             channel="wecom",

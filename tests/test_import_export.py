@@ -16,9 +16,11 @@ from bot.domain.periods import year
 from bot.reports.assembly import assemble_report
 from bot.reports.importing import ImportRejected, import_file, parse_date
 from bot.reports.ledger import KEYS, export_entries, ledger_xlsx
-from storage import queries
 from storage.database import Database
 from storage.models import ActivityRecord, Member, Organization, OrganizationKind
+from storage.queries.organizations import organization_tree_ids
+from storage.queries.records import add_record
+from storage.queries.reporting import ledger_entries
 
 NOW = datetime(2026, 12, 31, 2, 0, tzinfo=UTC)
 TODAY = date(2026, 12, 31)
@@ -35,8 +37,8 @@ async def run_import(
 async def ledger(db: Database, org: Organization) -> list[tuple[object, ...]]:
     """The org's records without ids and organization: what must survive a round trip."""
     async with db.session() as session:
-        ids = await queries.organization_tree_ids(session, org.id)
-        entries = await queries.ledger_entries(session, ids, date(2000, 1, 1), date(2100, 1, 1))
+        ids = await organization_tree_ids(session, org.id)
+        entries = await ledger_entries(session, ids, date(2000, 1, 1), date(2100, 1, 1))
     return [
         (
             e.occurred_on,
@@ -222,7 +224,7 @@ async def test_export_then_import_round_trips(db: Database, tmp_path: Path, suff
     source = await new_org(db, "统计局机关党支部")
     await generated_year(db, source.id, 150)
     async with db.session() as session:
-        await queries.add_record(
+        await add_record(
             session,
             organization_id=source.id,
             activity_type="主题党日",
@@ -240,8 +242,8 @@ async def test_export_then_import_round_trips(db: Database, tmp_path: Path, suff
         )
     path = tmp_path / f"ledger{suffix}"
     async with db.session() as session:
-        ids = await queries.organization_tree_ids(session, source.id)
-        entries = await queries.ledger_entries(session, ids, date(2026, 1, 1), date(2026, 12, 31))
+        ids = await organization_tree_ids(session, source.id)
+        entries = await ledger_entries(session, ids, date(2026, 1, 1), date(2026, 12, 31))
         draft = await assemble_report(session, source, year(2026), TODAY, TAXONOMY)
     assert export_entries(entries, path, draft) == 151
 
@@ -288,7 +290,7 @@ async def test_a_committee_export_keeps_each_record_with_its_branch(
     assert [r[1] for r in await ledger(db, second)] == ["支委会"]
     assert len(await ledger(db, committee)) == 3
     async with db.session() as session:
-        entries = await queries.ledger_entries(
+        entries = await ledger_entries(
             session, [committee.id, first.id, second.id], date(2026, 1, 1), date(2026, 12, 31)
         )
     assert [e.organization for e in entries] == ["第一党支部", "第二党支部", "机关党委"]
@@ -298,9 +300,7 @@ async def test_the_xlsx_ledger_has_the_records_and_a_summary(db: Database) -> No
     org = await new_org(db, "第三党支部")
     generated = await generated_year(db, org.id, 40)
     async with db.session() as session:
-        entries = await queries.ledger_entries(
-            session, [org.id], date(2026, 1, 1), date(2026, 12, 31)
-        )
+        entries = await ledger_entries(session, [org.id], date(2026, 1, 1), date(2026, 12, 31))
         draft = await assemble_report(session, org, year(2026), TODAY, TAXONOMY)
     import io
 

@@ -25,9 +25,18 @@ from bot.reminders import (
     secretary_reminder,
 )
 from handlers.dispatcher import ConversationDispatcher
-from storage import reminder_queries as rq
 from storage.database import Database
-from storage.models import ChatIdentity, Member, Membership, ReminderKind, ReminderStatus
+from storage.models import (
+    ChatIdentity,
+    Member,
+    Membership,
+    ReminderKind,
+    ReminderSend,
+    ReminderStatus,
+)
+from storage.queries.members import import_member
+from storage.queries.organizations import create_organization
+from storage.queries.reminders import SendKey, insert_rows, leading_member_ids, recipients
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # Friday 2026-11-20, 10:00 in Shanghai
 REPO = Path(__file__).resolve().parents[1]
@@ -65,7 +74,7 @@ async def test_a_member_switches_reminders_off_and_on(
         assert enabled is False
         org_id = await session.scalar(select(Membership.organization_id))
         assert org_id is not None
-        assert len(await rq.recipients(session, org_id)) == 1  # only the secretary now
+        assert len(await recipients(session, org_id)) == 1  # only the secretary now
     assert "已开启报送提醒" in Harness.text(await member.say("/remind 开启"))
     assert "用法" in Harness.text(await member.say("/remind maybe"))
     stranger = Harness(dispatcher, "999", "路人", now=NOW)
@@ -143,13 +152,13 @@ async def test_the_record_now_button_is_checked_against_the_send_log(
         member_id = await session.scalar(select(Member.id).where(Member.name == "王五"))
         org_id = await session.scalar(select(Membership.organization_id))
         assert member_id is not None and org_id is not None
-        key = rq.SendKey(
+        key = SendKey(
             ReminderKind.DEADLINE, date(2026, 12, 31), 7, date(2026, 12, 24), "2026Q4,2026"
         )
-        await rq.insert_rows(
+        await insert_rows(
             session, org_id, key, [member_id], ReminderStatus.SENT, NOW, button_tokens=["a1b2c3d4"]
         )
-        send_id = await session.scalar(select(func.max(rq.ReminderSend.id)))
+        send_id = await session.scalar(select(func.max(ReminderSend.id)))
     data = record_now_choice(int(send_id or 0), "a1b2c3d4").data
     assert parse_button(data) == (send_id, "a1b2c3d4") and len(data.encode()) <= 64
     assert "请直接发送您开展的活动" in Harness.text(await member.press_data(data))
@@ -300,19 +309,18 @@ def test_members_import_a_roster(tmp_path: Path) -> None:
 
 async def test_the_roster_lands_in_the_database(db: Database) -> None:
     from bot.cli_reminders import parse_roster
-    from storage import queries
 
     entries, problems = parse_roster(
         "姓名,telegram,企业微信,角色\n张三,42,zhangsan,书记\n", "a.csv"
     )
     assert problems == []
     async with db.session() as session:
-        org = await queries.create_organization(session, "第一党支部", NOW)
-        assert await rq.import_member(session, org.id, entries[0], NOW) == "created"
-        assert await rq.import_member(session, org.id, entries[0], NOW) == "unchanged"
+        org = await create_organization(session, "第一党支部", NOW)
+        assert await import_member(session, org.id, entries[0], NOW) == "created"
+        assert await import_member(session, org.id, entries[0], NOW) == "unchanged"
         rows = (await session.execute(select(ChatIdentity.channel, ChatIdentity.chat_id))).all()
         assert sorted(rows) == [("telegram", "42"), ("wecom", "zhangsan")]
-        assert await rq.leading_member_ids(session, org.id)
+        assert await leading_member_ids(session, org.id)
 
 
 def test_run_due_needs_a_channel_and_a_valid_instant(tmp_path: Path) -> None:

@@ -15,9 +15,10 @@ from bot.domain.taxonomy import load_taxonomy
 from bot.reports.assembly import assemble_report, plan_horizon
 from bot.reports.formatting import chinese_number
 from bot.reports.rendering import ReportTemplates
-from storage import queries
 from storage.database import Database
 from storage.models import Organization, OrganizationKind
+from storage.queries.organizations import create_organization
+from storage.queries.records import add_record, insert_records
 
 NOW = datetime(2026, 12, 31, 2, 0, tzinfo=UTC)
 TAXONOMY = load_taxonomy()
@@ -40,12 +41,12 @@ async def add(db: Database, org_id: int, activity_type: str, day: date, **extra:
     }
     fields.update(extra)
     async with db.session() as session:
-        await queries.add_record(session, **fields)
+        await add_record(session, **fields)
 
 
 async def new_org(db: Database, name: str, **kw: object) -> Organization:
     async with db.session() as session:
-        return await queries.create_organization(session, name, NOW, **kw)  # type: ignore[arg-type]
+        return await create_organization(session, name, NOW, **kw)  # type: ignore[arg-type]
 
 
 async def draft_text(db: Database, org: Organization, period: Period, today: date) -> str:
@@ -103,7 +104,7 @@ async def generated_year(
             }
         )
     async with db.session() as session:
-        await queries.insert_records(session, rows)
+        await insert_records(session, rows)
     return generated
 
 

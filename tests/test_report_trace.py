@@ -77,18 +77,18 @@ def test_record_ids_are_compressed_into_runs() -> None:
 async def test_bounded_notable_query_picks_what_the_full_window_picks(db: Database) -> None:
     """The floors from the monthly maxima only skip rows that cannot be among the top."""
     from bot.reports.assembly import NOTABLE_PER_TYPE, notable_floors
-    from storage import queries
+    from storage.queries.reporting import monthly_totals, notable_records
 
     org = await new_org(db, "第四党支部")
     await generated_year(db, org.id, 600)
     for period in ALL_PERIODS:
         async with db.session() as session:
-            months = await queries.monthly_totals(session, [org.id], period.start, period.end)
+            months = await monthly_totals(session, [org.id], period.start, period.end)
             floors = notable_floors(months)
-            full = await queries.notable_records(
+            full = await notable_records(
                 session, [org.id], period.start, period.end, NOTABLE_PER_TYPE
             )
-            bounded = await queries.notable_records_at_least(
+            bounded = await notable_records(
                 session, [org.id], period.start, period.end, NOTABLE_PER_TYPE, floors
             )
         assert [r.id for r in bounded] == [r.id for r in full], period.key

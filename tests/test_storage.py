@@ -8,9 +8,13 @@ import pytest
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
-from storage import migrate, queries
+from storage import migrate
 from storage.database import Database
 from storage.models import ActivityRecord, Base, Role
+from storage.queries.members import add_member
+from storage.queries.organizations import create_organization
+from storage.queries.records import add_record, soft_delete_record
+from storage.queries.reporting import TypeTotal, monthly_totals, type_totals
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 
@@ -25,8 +29,8 @@ async def test_migrations_round_trip(db: Database) -> None:
     assert model_tables <= await table_names(db)
     assert await migrate.current(db) == migrate.head()
     async with db.session() as session:  # data in a tree must not block the way down
-        parent = await queries.create_organization(session, "机关党委", NOW)
-        await queries.create_organization(session, "第一党支部", NOW, parent_id=parent.id)
+        parent = await create_organization(session, "机关党委", NOW)
+        await create_organization(session, "第一党支部", NOW, parent_id=parent.id)
     await migrate.downgrade(db, "base")
     assert await migrate.current(db) is None
     assert not model_tables & await table_names(db)
@@ -38,7 +42,7 @@ async def test_timestamps_come_back_in_utc(db: Database) -> None:
     beijing = timezone(timedelta(hours=8))
     created = datetime(2026, 3, 1, 9, 30, tzinfo=beijing)
     async with db.session() as session:
-        org = await queries.create_organization(session, "测试支部", created)
+        org = await create_organization(session, "测试支部", created)
     async with db.session() as session:
         from storage.models import Organization
 
@@ -52,13 +56,13 @@ async def test_timestamps_come_back_in_utc(db: Database) -> None:
 async def test_a_naive_timestamp_is_refused(db: Database) -> None:
     with pytest.raises(Exception, match="naive"):
         async with db.session() as session:
-            await queries.create_organization(session, "测试支部", datetime(2026, 1, 1))
+            await create_organization(session, "测试支部", datetime(2026, 1, 1))
 
 
 async def test_a_chat_account_belongs_to_one_member(db: Database) -> None:
     async with db.session() as session:
-        org = await queries.create_organization(session, "测试支部", NOW)
-        await queries.add_member(
+        org = await create_organization(session, "测试支部", NOW)
+        await add_member(
             session,
             name="甲",
             channel="telegram",
@@ -70,7 +74,7 @@ async def test_a_chat_account_belongs_to_one_member(db: Database) -> None:
         )
     with pytest.raises(IntegrityError):
         async with db.session() as session:
-            await queries.add_member(
+            await add_member(
                 session,
                 name="乙",
                 channel="telegram",
@@ -84,7 +88,7 @@ async def test_a_chat_account_belongs_to_one_member(db: Database) -> None:
 
 async def test_totals_are_aggregated_per_type_and_skip_deleted_and_planned(db: Database) -> None:
     async with db.session() as session:
-        org = await queries.create_organization(session, "测试支部", NOW)
+        org = await create_organization(session, "测试支部", NOW)
         rows = [
             ("主题党日", date(2026, 10, 9), 1, 21, "done", False),
             ("主题党日", date(2026, 11, 10), 1, None, "done", False),
@@ -93,7 +97,7 @@ async def test_totals_are_aggregated_per_type_and_skip_deleted_and_planned(db: D
             ("集中学习", date(2026, 9, 30), 5, 9, "done", False),  # outside the quarter
         ]
         for activity_type, day, count, participants, status, approximate in rows:
-            await queries.add_record(
+            await add_record(
                 session,
                 organization_id=org.id,
                 reporter_id=None,
@@ -113,7 +117,7 @@ async def test_totals_are_aggregated_per_type_and_skip_deleted_and_planned(db: D
                 updated_at=NOW,
                 deleted_at=None,
             )
-        deleted = await queries.add_record(
+        deleted = await add_record(
             session,
             organization_id=org.id,
             activity_type="主题党日",
@@ -124,18 +128,18 @@ async def test_totals_are_aggregated_per_type_and_skip_deleted_and_planned(db: D
             created_at=NOW,
             updated_at=NOW,
         )
-        assert await queries.soft_delete_record(session, deleted.id, NOW)
-        assert not await queries.soft_delete_record(session, deleted.id, NOW)
+        assert await soft_delete_record(session, deleted.id, NOW)
+        assert not await soft_delete_record(session, deleted.id, NOW)
     async with db.session() as session:
         totals = {
             t.activity_type: t
-            for t in await queries.totals_by_type(
-                session, [org.id], date(2026, 10, 1), date(2026, 12, 31)
-            )
+            for t in type_totals(
+                await monthly_totals(session, [org.id], date(2026, 10, 1), date(2026, 12, 31))
+            ).values()
         }
         live = await session.scalars(
             select(ActivityRecord.id).where(ActivityRecord.deleted_at.is_(None))
         )
         assert len(list(live)) == 5
-    assert totals["主题党日"] == queries.TypeTotal("主题党日", 2, 2, 21, 1, False)
-    assert totals["集中学习"] == queries.TypeTotal("集中学习", 30, 1, 0, 1, True)
+    assert totals["主题党日"] == TypeTotal("主题党日", 2, 2, 21, 1, False)
+    assert totals["集中学习"] == TypeTotal("集中学习", 30, 1, 0, 1, True)

@@ -109,8 +109,8 @@ from bot.channels.splitting import split_text, utf16_size
 from bot.messages import CHANNEL_TELEGRAM, Address, Dispatcher, Inbound, Reply, SendError
 from bot.settings import Settings
 from bot.web import BodyTooLarge, prune_receipts, read_body
-from storage import queries
 from storage.database import Database
+from storage.queries.receipts import claim_receipt
 
 __all__ = [
     "ALLOWED_UPDATES",
@@ -562,7 +562,7 @@ class TelegramChannel:
         assert self._db is not None  # routes() and start() refuse webhook mode without one
         try:
             async with self._db.session() as session:
-                return await queries.claim_receipt(
+                return await claim_receipt(
                     session, CHANNEL_TELEGRAM, f"update:{update_id}", datetime.now(UTC)
                 )
         except Exception as exc:

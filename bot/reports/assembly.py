@@ -27,8 +27,16 @@ from bot.reports.draft import (
     ReportDraft,
     TypeLine,
 )
-from storage import queries
 from storage.models import ActivityRecord, Organization, OrganizationKind
+from storage.queries.organizations import organization_tree_ids, organizations_by_id
+from storage.queries.reporting import (
+    MonthTotal,
+    TypeTotal,
+    monthly_totals,
+    notable_records,
+    planned_records,
+    type_totals,
+)
 
 #: How many notable records a type line may name (templates show fewer for short periods).
 NOTABLE_PER_TYPE = 3
@@ -59,7 +67,7 @@ def plan_window(period: Period, today: date) -> tuple[date, date]:
     return max(period.start, today), plan_horizon(period)
 
 
-def notable_floors(months: Sequence[queries.MonthTotal]) -> dict[str, int]:
+def notable_floors(months: Sequence[MonthTotal]) -> dict[str, int]:
     """Per type, a head count the notable records reach: the :data:`NOTABLE_PER_TYPE`-th largest
     of the monthly maxima of titled records (those maxima are head counts of that many distinct
     records, so the type's top records are at least as large). Types with fewer such months
@@ -76,7 +84,7 @@ def notable_floors(months: Sequence[queries.MonthTotal]) -> dict[str, int]:
 
 
 def _sections(
-    totals: dict[str, queries.TypeTotal],
+    totals: dict[str, TypeTotal],
     notable: Sequence[ActivityRecord],
     taxonomy: Taxonomy,
 ) -> list[CategorySection]:
@@ -114,23 +122,8 @@ def _sections(
     return sections
 
 
-def _type_totals(months: Sequence[queries.MonthTotal]) -> dict[str, queries.TypeTotal]:
-    """Per-type totals summed from per-month totals."""
-    acc: dict[str, list[int]] = {}
-    for m in months:
-        a = acc.setdefault(m.activity_type, [0, 0, 0, 0, 0])
-        a[0] += m.count
-        a[1] += m.records
-        a[2] += m.participants
-        a[3] += m.without_participants
-        a[4] = max(a[4], int(m.approximate))
-    return {
-        name: queries.TypeTotal(name, c, n, p, w, bool(x)) for name, (c, n, p, w, x) in acc.items()
-    }
-
-
 def _counts(
-    months: Sequence[queries.MonthTotal], organization_ids: set[int]
+    months: Sequence[MonthTotal], organization_ids: set[int]
 ) -> dict[tuple[str, int, int], int]:
     """Done counts per (type, year, month) of some organizations, as :func:`find_gaps` takes."""
     out: dict[tuple[str, int, int], int] = {}
@@ -147,7 +140,7 @@ def build_draft(
     organizations: dict[int, Organization],
     period: Period,
     today: date,
-    months: Sequence[queries.MonthTotal],
+    months: Sequence[MonthTotal],
     notable: Sequence[ActivityRecord],
     planned: Sequence[ActivityRecord],
     planned_total: int,
@@ -159,14 +152,14 @@ def build_draft(
     those below it) in ``period``; ``organizations`` maps those ids to organizations. Gaps are
     judged for a branch, and for each branch below a committee (in its row).
     """
-    totals = _type_totals(months)
+    totals = type_totals(months)
     is_committee = organization.kind != OrganizationKind.BRANCH
     gaps: list[Gap] = []
     if not is_committee:
         gaps = find_gaps(period, today, _counts(months, set(organization_ids)), taxonomy)
     branches: list[BranchRow] = []
     if is_committee:
-        by_org: dict[int, list[queries.MonthTotal]] = {}
+        by_org: dict[int, list[MonthTotal]] = {}
         for m in months:  # one pass: per-organization filtering made the roll-up quadratic
             by_org.setdefault(m.organization_id, []).append(m)
         for org_id in organization_ids:
@@ -225,14 +218,14 @@ async def assemble_report(
     :data:`NOTABLE_PER_TYPE` per type), at most :data:`PLANNED_SHOWN` planned records of
     :func:`plan_window` plus their count.
     """
-    ids = await queries.organization_tree_ids(session, organization.id)
-    organizations = await queries.organizations_by_id(session, ids)
-    months = await queries.monthly_totals(session, ids, period.start, period.end)
-    notable = await queries.notable_records_at_least(
+    ids = await organization_tree_ids(session, organization.id)
+    organizations = await organizations_by_id(session, ids)
+    months = await monthly_totals(session, ids, period.start, period.end)
+    notable = await notable_records(
         session, ids, period.start, period.end, NOTABLE_PER_TYPE, notable_floors(months)
     )
     plan_from, plan_until = plan_window(period, today)
-    planned, planned_total = await queries.planned_records(
+    planned, planned_total = await planned_records(
         session, ids, plan_from, plan_until, PLANNED_SHOWN
     )
     return build_draft(

@@ -48,8 +48,11 @@ from bot.domain.numerals import to_halfwidth
 from bot.domain.reader import read_message
 from bot.domain.taxonomy import Taxonomy
 from bot.reports.ledger import FIELDS
-from storage import audit, queries
+from storage import audit
 from storage.models import Member, Membership, Organization, RecordStatus, Role
+from storage.queries.members import member_ids_by_name
+from storage.queries.organizations import organization_tree_ids, organizations_by_id
+from storage.queries.records import imported_from, insert_records
 
 SOURCE_CHANNEL = "import"
 #: At most this many row errors are listed; the rest are counted.
@@ -472,8 +475,8 @@ async def import_file(
             organization (unless ``allow_repeat``), or for an unreadable file.
     """
     source = read_source(path)
-    ids = await queries.organization_tree_ids(session, organization.id)
-    orgs = await queries.organizations_by_id(session, ids)
+    ids = await organization_tree_ids(session, organization.id)
+    orgs = await organizations_by_id(session, ids)
     by_name: dict[str, int] = {}
     for org_id in ids:  # the organization itself first, then by tree order
         by_name.setdefault(orgs[org_id].name, org_id)
@@ -489,7 +492,7 @@ async def import_file(
         raise ImportRejected([RowError(0, "文件中没有记录")])
     prefix = f"{source.digest}:"
     if not allow_repeat:
-        already = await queries.imported_from(session, ids, prefix)
+        already = await imported_from(session, ids, prefix)
         if already:
             raise ImportRejected(
                 [
@@ -502,7 +505,7 @@ async def import_file(
             )
 
     names = sorted(set(plan.reporters))
-    members = await queries.member_ids_by_name(session, ids, names)
+    members = await member_ids_by_name(session, ids, names)
     created = [name for name in names if name not in members]
     new = [Member(name=name, created_at=now) for name in created]
     session.add_all(new)
@@ -530,7 +533,7 @@ async def import_file(
             deleted_at=None,
         )
         rows.append(record)
-    await queries.insert_records(session, rows)
+    await insert_records(session, rows)
     await audit.write(
         session,
         "records.import",

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from storage.models import RecordStatus
-from storage.queries import LedgerEntry
+from storage.queries.reporting import LedgerEntry
 
 if TYPE_CHECKING:
     from bot.reports.draft import ReportDraft

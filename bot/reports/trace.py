@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.taxonomy import Taxonomy
 from bot.reports.draft import Figure, ReportDraft
-from storage import queries
+from storage.queries.reporting import records_behind
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +43,7 @@ async def trace(session: AsyncSession, draft: ReportDraft) -> list[TraceRow]:
     rows: list[TraceRow] = []
     for figure in draft.figures():
         b = figure.basis
-        found = await queries.records_behind(
+        found = await records_behind(
             session,
             b.organization_ids,
             b.start,

@@ -82,8 +82,8 @@ from bot.channels.wecom.messages import (
 from bot.messages import CHANNEL_WECOM, Address, Choice, Dispatcher, Inbound, Reply, SendError
 from bot.settings import Settings
 from bot.web import BodyTooLarge, prune_receipts, read_body
-from storage import queries
 from storage.database import Database
+from storage.queries.receipts import claim_receipt
 
 __all__ = [
     "APOLOGY_MESSAGE",
@@ -465,12 +465,12 @@ class WeComChannel:
         now = datetime.fromtimestamp(self._clock(), UTC)
         assert self._db is not None  # routes() refuses a send-only channel
         async with self._db.session() as session:
-            if not await queries.claim_receipt(
+            if not await claim_receipt(
                 session, CHANNEL_WECOM, f"nonce:{_digest(timestamp, nonce)}", now
             ):
                 log.warning("拒绝重放的企业微信回调（nonce 已用过）")
                 return False
-            if not await queries.claim_receipt(session, CHANNEL_WECOM, identity, now):
+            if not await claim_receipt(session, CHANNEL_WECOM, identity, now):
                 log.info("忽略企业微信重复推送的消息（%s）", message.msg_type)
                 return False
         return True

@@ -1,5 +1,5 @@
-"""Queries of the reminders: the send log (queue, claim, finish), deadline settings, the
-members' switch, what a reminder reports, and the roster import.
+"""Reminders: the send log (queue, claim, finish), who gets reminded, and what a reminder
+reports.
 
 Every function takes an open :class:`~sqlalchemy.ext.asyncio.AsyncSession` (the caller owns the
 transaction) and explicit ``now`` (aware UTC) or local dates; none reads the clock.
@@ -19,46 +19,33 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import (
+    and_,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
     ActivityRecord,
-    ChatIdentity,
-    DeadlineSetting,
     Member,
     Membership,
-    Organization,
     ReminderKind,
     ReminderSend,
     ReminderStatus,
     Role,
 )
+from storage.queries.records import live_records
 
 #: Roles that get the secretary's version of a reminder (and the monthly nudge).
 LEADING_ROLES = frozenset({Role.SECRETARY, Role.ADMIN})
 
 
-def _live() -> Any:
-    return ActivityRecord.deleted_at.is_(None)
-
-
 def _rowcount(result: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-# --- organizations, recipients -------------------------------------------------------------
-
-
-async def organizations_with_members(session: AsyncSession) -> list[Organization]:
-    """Organizations that have at least one member, by id."""
-    rows = await session.scalars(
-        select(Organization)
-        .where(Organization.id.in_(select(Membership.organization_id)))
-        .order_by(Organization.id)
-    )
-    return list(rows)
 
 
 async def recipients(
@@ -95,62 +82,6 @@ async def leading_member_ids(session: AsyncSession, organization_id: int) -> set
         )
     )
     return set(rows)
-
-
-async def set_reminders_enabled(session: AsyncSession, member_id: int, enabled: bool) -> None:
-    """Switch a member's reminders on or off (``/remind on|off``)."""
-    await session.execute(
-        update(Member).where(Member.id == member_id).values(reminders_enabled=enabled)
-    )
-
-
-# --- deadline settings ---------------------------------------------------------------------
-
-
-async def deadline_settings(session: AsyncSession) -> dict[int, DeadlineSetting]:
-    """Every organization's own deadline settings, by organization id."""
-    rows = await session.scalars(select(DeadlineSetting))
-    return {row.organization_id: row for row in rows}
-
-
-async def deadline_setting(session: AsyncSession, organization_id: int) -> DeadlineSetting | None:
-    """One organization's own deadline settings, if it has any."""
-    row: DeadlineSetting | None = await session.scalar(
-        select(DeadlineSetting).where(DeadlineSetting.organization_id == organization_id)
-    )
-    return row
-
-
-async def save_deadline_setting(
-    session: AsyncSession,
-    organization_id: int,
-    now: datetime,
-    *,
-    updated_by_id: int | None,
-    **values: Any,
-) -> DeadlineSetting:
-    """Create or update an organization's deadline settings with ``values`` (column names of
-    :class:`DeadlineSetting`: ``quarter_days``, ``quarter_enabled``, ``offsets``...)."""
-    row = await deadline_setting(session, organization_id)
-    if row is None:
-        row = DeadlineSetting(organization_id=organization_id, updated_at=now)
-        session.add(row)
-    for name, value in values.items():
-        setattr(row, name, value)
-    row.updated_by_id = updated_by_id
-    row.updated_at = now
-    await session.flush()
-    return row
-
-
-async def reset_deadline_setting(session: AsyncSession, organization_id: int) -> None:
-    """Forget an organization's own deadline settings (back to the defaults)."""
-    await session.execute(
-        delete(DeadlineSetting).where(DeadlineSetting.organization_id == organization_id)
-    )
-
-
-# --- the send log --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,19 +271,6 @@ async def send_for_button(session: AsyncSession, send_id: int) -> ReminderSend |
     return await session.get(ReminderSend, send_id)
 
 
-# --- what a reminder reports ---------------------------------------------------------------
-
-
-async def identities(session: AsyncSession, member_id: int) -> list[ChatIdentity]:
-    """A member's chat accounts, newest first."""
-    rows = await session.scalars(
-        select(ChatIdentity)
-        .where(ChatIdentity.member_id == member_id)
-        .order_by(ChatIdentity.id.desc())
-    )
-    return list(rows)
-
-
 async def records_of(
     session: AsyncSession, member_id: int, organization_ids: Sequence[int], start: date, end: date
 ) -> list[ActivityRecord]:
@@ -364,7 +282,7 @@ async def records_of(
             ActivityRecord.reporter_id == member_id,
             ActivityRecord.organization_id.in_(organization_ids),
             ActivityRecord.occurred_on.between(start, end),
-            _live(),
+            live_records(),
         )
         .order_by(ActivityRecord.occurred_on, ActivityRecord.id)
     )
@@ -380,7 +298,7 @@ async def record_count(
             select(func.count(ActivityRecord.id)).where(
                 ActivityRecord.organization_id.in_(organization_ids),
                 ActivityRecord.occurred_on.between(start, end),
-                _live(),
+                live_records(),
             )
         )
         or 0
@@ -405,7 +323,7 @@ async def members_without_records(
         ActivityRecord.organization_id.in_(organization_ids),
         ActivityRecord.occurred_on.between(start, end),
         ActivityRecord.reporter_id.is_not(None),
-        _live(),
+        live_records(),
     )
     names = await session.scalars(
         select(Member.name)
@@ -413,93 +331,3 @@ async def members_without_records(
         .order_by(Member.name, Member.id)
     )
     return total, list(names)
-
-
-# --- roster import -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class RosterEntry:
-    """One line of a branch roster: a name, the chat accounts and the role."""
-
-    name: str
-    telegram_id: str | None
-    wecom_userid: str | None
-    role: Role
-
-
-async def import_member(
-    session: AsyncSession, organization_id: int, entry: RosterEntry, now: datetime
-) -> str:
-    """Add one roster entry: ``"created"`` (a new member), ``"updated"`` (an existing member
-    got an account or role) or ``"unchanged"``.
-
-    A member is recognised by any of the entry's chat accounts.
-
-    Raises:
-        ValueError: the entry's accounts belong to two different members (Chinese message).
-    """
-    wanted = [
-        (channel, external_id)
-        for channel, external_id in (("telegram", entry.telegram_id), ("wecom", entry.wecom_userid))
-        if external_id
-    ]
-    existing = {
-        (identity.channel, identity.external_id): identity
-        for identity in await session.scalars(
-            select(ChatIdentity).where(
-                or_(
-                    *[
-                        and_(ChatIdentity.channel == c, ChatIdentity.external_id == e)
-                        for c, e in wanted
-                    ]
-                )
-            )
-        )
-    }
-    owners = {identity.member_id for identity in existing.values()}
-    if len(owners) > 1:
-        raise ValueError(f"{entry.name}：Telegram 账号和企业微信账号分属两名不同的党员")
-    changed = False
-    if owners:
-        member = await session.get(Member, owners.pop())
-        assert member is not None
-        outcome = "unchanged"
-    else:
-        member = Member(name=entry.name, created_at=now)
-        session.add(member)
-        await session.flush()
-        outcome = "created"
-    for channel, external_id in wanted:
-        if (channel, external_id) not in existing:
-            session.add(
-                ChatIdentity(
-                    channel=channel,
-                    external_id=external_id,
-                    chat_id=external_id,  # a private chat: the user's own id on both channels
-                    member_id=member.id,
-                    created_at=now,
-                )
-            )
-            changed = True
-    held = set(
-        await session.scalars(
-            select(Membership.role).where(
-                Membership.member_id == member.id, Membership.organization_id == organization_id
-            )
-        )
-    )
-    if entry.role not in held:
-        session.add(
-            Membership(
-                member_id=member.id,
-                organization_id=organization_id,
-                role=entry.role,
-                created_at=now,
-            )
-        )
-        changed = True
-    await session.flush()
-    if outcome == "unchanged" and changed:
-        outcome = "updated"
-    return outcome
