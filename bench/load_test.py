@@ -39,10 +39,10 @@ What it measures (``--only`` picks some):
   process.
 * ``cli``: ``python -m bot.cli report --org ID --period 2026 --format text|docx`` end to end under
   ``/usr/bin/time -v`` (wall time, peak RSS), as a user runs it.
-* ``sweep``: the reminder sweep (``bot.delivery.Sweep``) in a separate process, three year-end
-  reminder days of 2026 (7, 3 and 1 days before 31 December): (1) 2026-12-24 with a sender that
-  does nothing and no pacing: the database side alone (plan, queue, claim, build, finish);
-  (2) 2026-12-28 against the fake Bot API (``tests/fakes/telegram_api.py``, served by this
+* ``sweep``: the reminder sweep (``bot.reminders.sweep.Sweep``) in a separate process, three
+  year-end reminder days of 2026 (7, 3 and 1 days before 31 December): (1) 2026-12-24 with a
+  sender that does nothing and no pacing: the database side alone (plan, queue, claim, build,
+  finish); (2) 2026-12-28 against the fake Bot API (``tests/fakes/telegram_api.py``, served by this
   process on 127.0.0.1) through the real python-telegram-bot sender, pacing off; (3) 2026-12-30
   with the real Telegram pacing (28.5/s, 1/s per chat) for ``--paced-seconds`` seconds, then
   stopped (the rest stays pending). The send log is emptied first.
@@ -732,10 +732,13 @@ async def child_sweep(args: argparse.Namespace) -> None:
     from sqlalchemy import event
 
     from bot.app import open_app
-    from bot.delivery import Pacer, ReminderConfig, Sweep, parse_instant
+    from bot.cli_reminders import parse_instant
     from bot.domain.workdays import WorkdayCalendar
     from bot.messages import CHANNEL_TELEGRAM
-    from bot.scheduler import open_senders
+    from bot.reminders.config import ReminderConfig
+    from bot.reminders.pacing import Pacer
+    from bot.reminders.service import open_senders
+    from bot.reminders.sweep import Sweep
     from bot.settings import Settings
 
     settings = Settings(

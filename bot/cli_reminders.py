@@ -40,6 +40,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from bot.settings import Settings
     from storage.queries.members import RosterEntry
 
@@ -92,7 +94,7 @@ async def _plan(args: argparse.Namespace) -> int:
         plan_warnings,
     )
     from bot.domain.workdays import WorkdayCalendar, describe_day
-    from bot.reminders import periods_title
+    from bot.reminders.texts import periods_title
 
     if not 1900 <= args.year <= 2200:
         print(f"年份 {args.year} 无效。", file=sys.stderr)
@@ -153,9 +155,10 @@ async def _plan(args: argparse.Namespace) -> int:
 
 async def _run_due(args: argparse.Namespace) -> int:
     from bot.app import open_app
-    from bot.delivery import ReminderConfig, parse_instant, sweep
     from bot.domain.workdays import WorkdayCalendar
-    from bot.scheduler import open_senders
+    from bot.reminders.config import ReminderConfig
+    from bot.reminders.service import open_senders
+    from bot.reminders.sweep import sweep
 
     settings = _settings()
     config = ReminderConfig.from_settings(settings)
@@ -328,3 +331,19 @@ def register(sub: Any) -> None:
     c.add_argument("--org", type=int, required=True, help="组织编号")
     c.add_argument("file", help="名册文件（.csv 或 .jsonl）")
     c.set_defaults(func=lambda args: asyncio.run(_members_import(args)))
+
+
+def parse_instant(text: str, tz: ZoneInfo) -> datetime:
+    """An ISO-8601 instant for ``run-due --now``: ``2026-09-23T09:00+08:00``, or without an
+    offset in the local zone ``tz``.
+
+    Raises:
+        ValueError: not ISO-8601 (Chinese message).
+    """
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"时间“{text}”无效，应为 ISO-8601，例如 2026-09-23T09:00+08:00") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    return moment.astimezone(UTC)

@@ -95,7 +95,7 @@ def build_services(settings: Settings, app: App) -> list[Service]:
         web_server = WebServer(settings.http_host, settings.http_port, db=app.db)
         web_server.add_routes(routes)
         services.append(web_server)
-    from bot.scheduler import SENDING_CHANNELS, ReminderService
+    from bot.reminders.service import SENDING_CHANNELS, ReminderService
 
     # reminders run when a configured chat channel can send them (bot/scheduler.py)
     if settings.reminders_enabled and SENDING_CHANNELS & set(configured_channels(settings)):

@@ -36,7 +36,8 @@ from bot.domain.deadlines import (
 from bot.domain.periods import half, year
 from bot.domain.workdays import WorkdayCalendar, describe_day
 from bot.messages import Reply
-from bot.reminders import RECORD_NOW_LABEL, due_between, parse_button, periods_title
+from bot.reminders.plan import due_between
+from bot.reminders.texts import RECORD_NOW_LABEL, parse_button, periods_title
 from handlers import texts
 from handlers.context import Context, normalize_answer, reply
 from storage.queries.deadlines import (

@@ -289,7 +289,7 @@ class ReminderStatus(enum.StrEnum):
     given up (blocked bot, no chat account, no sender for the channel, too many attempts);
     ``skipped``: no longer needed when its turn came (the member switched reminders off, the
     monthly gap was filled); ``expired``: its day passed before it could be sent (dropped, see
-    ``bot.delivery``).
+    ``bot.reminders.sweep``).
     """
 
     PENDING = "pending"
@@ -304,7 +304,7 @@ class ReminderSend(Base):
     """The send log: one row per reminder per member, claimed in the database before sending.
 
     The unique key (member, organization, kind, deadline, offset_days) makes a reminder go out
-    at most once however many sweeps or processes run (``bot.delivery``). ``deadline`` is the
+    at most once however many sweeps or processes run (``bot.reminders.sweep``). ``deadline`` is the
     local due date (for the monthly nudge: the month's last day); ``offset_days`` how many days
     before it the reminder was planned; ``remind_on`` the local working day it is sent on.
     ``periods`` lists the period keys the reminder covers (``2026Q2,2026H1`` share June 30).

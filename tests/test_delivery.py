@@ -24,10 +24,12 @@ from fakes.telegram_api import FakeTelegram
 from sqlalchemy import select, update
 
 from bot.channels.telegram import TelegramChannel
-from bot.delivery import SWEEP_LOCK, Pacer, ReminderConfig, SweepSummary, sweep
 from bot.domain.taxonomy import load_taxonomy
 from bot.domain.workdays import WorkdayCalendar
 from bot.messages import Address, Reply, Sender
+from bot.reminders.config import ReminderConfig
+from bot.reminders.pacing import Pacer
+from bot.reminders.sweep import SWEEP_LOCK, SweepSummary, sweep
 from bot.settings import Settings
 from handlers.dispatcher import ConversationDispatcher
 from storage.database import Database
@@ -297,7 +299,7 @@ async def test_a_missed_day_is_dropped_with_a_log_line_and_the_next_is_sent(
     # down all of 23 September; back on the 24th: the 7-day reminder is not sent late, the
     # 3-day one (27 September is a Sunday in the 中秋 holiday, so it moves to Thursday the 24th)
     # goes out
-    with caplog.at_level(logging.WARNING, logger="bot.delivery"):
+    with caplog.at_level(logging.WARNING, logger="bot.reminders.sweep"):
         summary = await run(db, {"telegram": telegram_sender}, at(date(2026, 9, 24), 10))
     # 3 deadline reminders, and the secretary's monthly nudge: 25 September is in the holiday
     assert summary.sent == 4 and summary.expired == 3
@@ -308,7 +310,7 @@ async def test_a_missed_day_is_dropped_with_a_log_line_and_the_next_is_sent(
     assert sorted(m.body[:6] for m in tg.messages(SECRETARY)) == ["【报送提醒】", "【每月提示】"]
     # the drop is logged once, not on every hourly sweep
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="bot.delivery"):
+    with caplog.at_level(logging.WARNING, logger="bot.reminders.sweep"):
         await run(db, {"telegram": telegram_sender}, at(date(2026, 9, 24), 11))
     assert not [r for r in caplog.records if "错过的提醒" in r.message]
 
@@ -544,7 +546,7 @@ async def test_a_wecom_member_is_reminded_through_wecom(
 ) -> None:
     from fakes.wecom_api import TEST_AES_KEY, TEST_TOKEN, FakeWeCom
 
-    from bot.scheduler import open_senders
+    from bot.reminders.service import open_senders
 
     async with db.session() as session:
         org = await create_organization(session, "第二党支部", JOINED)

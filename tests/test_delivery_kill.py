@@ -2,7 +2,7 @@
 process against the fake Bot API server (in this test process, on 127.0.0.1) and the test
 database, is killed mid-way, and is run again.
 
-What may repeat (documented in ``bot.delivery``): only messages in flight at the kill, that
+What may repeat (documented in ``bot.reminders.sweep``): only messages in flight at the kill, that
 Telegram delivered but the dead process could not mark as sent; at most the sweep's
 concurrency.
 """

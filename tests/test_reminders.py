@@ -16,8 +16,8 @@ from bot.channels.harness import Harness
 from bot.domain.deadlines import DeadlineKind, PlanDefaults
 from bot.domain.gaps import Gap
 from bot.domain.periods import half, month, quarter
-from bot.reminders import (
-    DueReminder,
+from bot.reminders.plan import DueReminder
+from bot.reminders.texts import (
     member_reminder,
     monthly_nudge,
     parse_button,

@@ -14,8 +14,8 @@ from test_delivery import SECRETARY, SEP23, at, seed
 
 from bot.app import open_app
 from bot.domain.taxonomy import load_taxonomy
+from bot.reminders.service import ReminderService
 from bot.runtime import build_services
-from bot.scheduler import ReminderService
 from bot.settings import Settings
 from handlers.dispatcher import ConversationDispatcher
 from storage.database import Database
@@ -42,7 +42,7 @@ async def test_the_service_sweeps_at_start_up_and_schedules_daily_and_hourly(
             clock=lambda: at(SEP23, 14),
             startup_delay=0.05,
         )
-        with caplog.at_level(logging.INFO, logger="bot.scheduler"):
+        with caplog.at_level(logging.INFO, logger="bot.reminders.service"):
             await service.start()
         try:
             jobs = {job.id: str(job.trigger) for job in service._scheduler.get_jobs()}

@@ -16,7 +16,7 @@ that is not a working day in China moves to the previous working day
 (:class:`bot.domain.workdays.WorkdayCalendar`); when two offsets of one deadline land on the same
 day, only the smaller offset is kept. Deadlines that fall on the same date (the second quarter and
 the first half; the fourth quarter and the year) are separate plan items with the same days; the
-sweep sends one message per member for them (``bot.reminders``).
+sweep sends one message per member for them (``bot.reminders.texts``).
 
 The monthly nudge to secretaries (每月提示) is planned here too: on day ``nudge_day`` (default
 25) of every month, or the working day before it.

@@ -4,7 +4,7 @@ reports.
 Every function takes an open :class:`~sqlalchemy.ext.asyncio.AsyncSession` (the caller owns the
 transaction) and explicit ``now`` (aware UTC) or local dates; none reads the clock.
 
-The claim protocol (``bot.delivery``): a sweep inserts ``pending`` rows with
+The claim protocol (``bot.reminders.sweep``): a sweep inserts ``pending`` rows with
 ``INSERT ... ON CONFLICT DO NOTHING`` on the send log's unique key, then takes each row with one
 ``UPDATE ... WHERE status = 'pending' OR (status = 'claimed' AND claimed_at < stale_before)``
 and sends only when that update changed the row. Both statements are atomic on SQLite (one

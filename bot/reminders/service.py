@@ -1,5 +1,5 @@
 """The reminder scheduler inside ``djbot run``: APScheduler 3's ``AsyncIOScheduler`` wakes a
-sweep (:func:`bot.delivery.sweep`) daily at the send time (default 09:00 local), every hour
+sweep (:func:`bot.reminders.sweep.sweep`) daily at the send time (default 09:00 local), every hour
 for catch-up, and once shortly after start-up. The scheduler holds no state of its own (an
 in-memory job store of three jobs): the database decides what is due and records every send,
 so a restart, missed runs or a second process are safe (``shared/docs/architecture.md``,
@@ -8,7 +8,7 @@ so a restart, missed runs or a second process are safe (``shared/docs/architectu
 Sweeps of one process never overlap (a lock; APScheduler's ``max_instances=1`` per job and
 ``coalesce`` for runs missed while the loop was busy). Reminders are sent through their own
 sending-only channel objects (:func:`open_senders`), not the polling ones, so their pacing and
-retries stay in :mod:`bot.delivery`.
+retries stay in :mod:`bot.reminders.sweep`.
 """
 
 from __future__ import annotations
@@ -19,10 +19,12 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.delivery import Pacer, ReminderConfig, SweepSummary, default_pacers, sweep
 from bot.domain.taxonomy import Taxonomy
 from bot.domain.workdays import WorkdayCalendar
 from bot.messages import CHANNEL_TELEGRAM, CHANNEL_WECOM, Dispatcher, Sender
+from bot.reminders.config import ReminderConfig
+from bot.reminders.pacing import Pacer, default_pacers
+from bot.reminders.sweep import SweepSummary, sweep
 from bot.settings import Settings
 from storage.database import Database
 
@@ -63,8 +65,8 @@ async def open_senders(settings: Settings, dispatcher: Dispatcher) -> OpenSender
     """Open a sender for each configured channel that can message a stored address.
 
     Telegram: a :class:`~bot.channels.telegram.TelegramChannel` opened without polling and with
-    ``max_retry_after=0``, so a 429 reaches :mod:`bot.delivery` (which pauses the whole channel)
-    instead of being waited out inside one send. WeCom: a send-only
+    ``max_retry_after=0``, so a 429 reaches :mod:`bot.reminders.sweep` (which pauses the whole
+    channel) instead of being waited out inside one send. WeCom: a send-only
     :class:`~bot.channels.wecom.channel.WeComChannel` (no callback routes), which paces itself
     to 30 messages a minute per member and reports 45009 as a ``SendError`` with
     ``retry_after``. A member whose channel has no sender is marked failed with the reason, not

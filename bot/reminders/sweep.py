@@ -1,4 +1,4 @@
-"""Delivering reminders: the sweep. The database decides what is due and records every send.
+"""The reminder sweep. The database decides what is due and records every send.
 
 One :func:`sweep` at instant ``now`` (aware; local date and time in the configured zone):
 
@@ -35,18 +35,16 @@ a second, never more than 29 in any sliding second, and one per chat per second.
 (``SendError.retry_after``) pauses the whole channel for that long and the message is retried;
 5xx and network errors are retried with exponential backoff (1, 2, 4, 8 s, capped at 30 s).
 Other channels bring their own pacing through ``pacers`` (WeCom: see its adapter);
-:func:`default_pacer` applies otherwise.
-"""
+:func:`default_pacer` applies otherwise."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import secrets
 import time as monotonic_time
-from collections import Counter, deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -54,20 +52,18 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import reminders
 from bot.domain.deadlines import (
-    DeadlineRules,
-    PlanDefaults,
-    QuietHours,
     apply_overrides,
-    parse_hhmm,
 )
 from bot.domain.gaps import find_gaps
 from bot.domain.periods import Period, parse_period
 from bot.domain.taxonomy import Taxonomy
 from bot.domain.workdays import WorkdayCalendar
-from bot.messages import CHANNEL_TELEGRAM, Address, Reply, Sender, SendError
-from bot.reminders import DueReminder
+from bot.messages import Address, Reply, Sender, SendError
+from bot.reminders import texts
+from bot.reminders.config import ReminderConfig
+from bot.reminders.pacing import Pacer, Sleep, default_pacer, default_pacers
+from bot.reminders.plan import DueReminder, due_between
 from storage.database import Database
 from storage.locks import try_lock
 from storage.models import (
@@ -104,160 +100,6 @@ log = logging.getLogger(__name__)
 SWEEP_LOCK = "djbot:reminder-sweep"
 
 Clock = Callable[[], datetime]
-Sleep = Callable[[float], Awaitable[None]]
-
-
-# --- settings --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ReminderConfig:
-    """How reminders are planned and delivered (from the settings, see :meth:`from_settings`).
-
-    ``send_time`` is the local time from which a day's reminders go out; ``lease`` how long a
-    claim protects a row from other sweeps (must exceed the longest retry chain: ``max_tries``
-    tries with backoff up to ``backoff_cap`` seconds and waits up to ``max_wait`` seconds);
-    ``lookback_days`` how far back missed reminders are looked for (to log and drop them).
-    """
-
-    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
-    rules: DeadlineRules = field(default_factory=DeadlineRules)
-    send_time: time = time(9, 0)
-    quiet: QuietHours = field(default_factory=lambda: QuietHours(time(21), time(8)))
-    nudge_day: int = 25
-    lease: timedelta = timedelta(minutes=10)
-    concurrency: int = 16
-    max_tries: int = 5
-    max_attempts: int = 15
-    backoff_base: float = 1.0
-    backoff_cap: float = 30.0
-    max_wait: float = 300.0
-    lookback_days: int = 7
-
-    @classmethod
-    def from_settings(cls, settings: Any) -> ReminderConfig:
-        """Build from :class:`bot.settings.Settings` (fields ``reminder_*``, ``deadlines``,
-        ``quiet_hours``, ``monthly_nudge_day``, ``timezone``).
-
-        Raises:
-            ValueError: a malformed setting (Chinese message).
-        """
-        defaults = PlanDefaults.from_settings(settings)
-        return cls(
-            tz=settings.tz,
-            rules=defaults.rules,
-            send_time=parse_hhmm(settings.reminder_time),
-            quiet=QuietHours.parse(settings.quiet_hours),
-            nudge_day=defaults.nudge_day,
-            lease=timedelta(seconds=settings.reminder_lease_seconds),
-            concurrency=settings.reminder_concurrency,
-        )
-
-
-# --- pacing ----------------------------------------------------------------------------------
-
-
-class Pacer:
-    """Paces sends on one channel: ``rate`` starts per ``window`` seconds on average and never
-    more than ``limit`` (default ``rate`` rounded up) in any ``window`` (a sliding window over
-    the actual starts), at most one start per chat every ``per_chat`` seconds, and none while
-    held (:meth:`hold`, after a 429).
-
-    Starts are spread evenly on a schedule of slots ``window / rate`` apart. The schedule, not
-    the actual start, sets the next slot, so a waiter woken a millisecond late does not shift
-    every later slot (that drift alone cost 3% of the rate). A slot missed by less than
-    :attr:`catch_up` intervals is still used; after a longer gap (idle, a hold) the schedule
-    restarts at the current time, so a pause is never followed by a burst.
-
-    ``clock`` is monotonic seconds, ``sleep`` an awaitable sleep (tests pass fakes).
-    """
-
-    #: How late (in slot intervals) a start may still use its slot.
-    catch_up = 0.5
-
-    def __init__(
-        self,
-        rate: float,
-        window: float = 1.0,
-        per_chat: float = 1.0,
-        *,
-        limit: int | None = None,
-        clock: Callable[[], float] = monotonic_time.monotonic,
-        sleep: Sleep = asyncio.sleep,
-    ) -> None:
-        if rate <= 0 or window <= 0:
-            raise ValueError("rate and window must be > 0")
-        self.rate = rate
-        self.limit = limit if limit is not None else math.ceil(rate)
-        self.window = window
-        self.per_chat = per_chat
-        self._interval = window / rate
-        self._clock = clock
-        self._sleep = sleep
-        self._starts: deque[float] = deque()
-        self._chat_ready: dict[str, float] = {}
-        self._held_until = 0.0
-        self._next_slot = 0.0
-        self._lock = asyncio.Lock()
-
-    def hold(self, seconds: float, chat: str | None = None) -> None:
-        """Pause all starts (and ``chat``'s) for ``seconds`` from now (Telegram's
-        ``retry_after``)."""
-        until = self._clock() + seconds
-        self._held_until = max(self._held_until, until)
-        if chat is not None:
-            self._chat_ready[chat] = max(self._chat_ready.get(chat, 0.0), until)
-
-    async def wait_turn(self, chat: str) -> None:
-        """Wait until a message to ``chat`` may start, and count it as started."""
-        while True:
-            ready = self._chat_ready.get(chat, 0.0) - self._clock()
-            if ready > 0:
-                await self._sleep(ready)
-                continue
-            async with self._lock:
-                while True:
-                    now = self._clock()
-                    while self._starts and self._starts[0] <= now - self.window:
-                        self._starts.popleft()
-                    slot = self._next_slot
-                    if slot < now - self.catch_up * self._interval:
-                        slot = now  # idle or held: start the schedule afresh, no burst
-                    wait = max(self._held_until - now, slot - now)
-                    if len(self._starts) >= self.limit:
-                        wait = max(wait, self._starts[0] + self.window - now)
-                    if wait <= 0:
-                        break
-                    await self._sleep(wait)
-                if self._chat_ready.get(chat, 0.0) > now:
-                    continue  # held for this chat meanwhile: wait outside the lock
-                self._next_slot = slot + self._interval
-                self._starts.append(now)
-                if len(self._chat_ready) > 100_000:
-                    self._chat_ready = {c: t for c, t in self._chat_ready.items() if t > now}
-                self._chat_ready[chat] = now + self.per_chat
-                return
-
-
-def telegram_pacer() -> Pacer:
-    """Telegram's: 28.5 a second on average and at most 29 in any second as sent, one per chat
-    per second. Telegram allows about 30 a second; the half-message margin absorbs network
-    jitter (requests sent 35 ms apart may arrive closer) and leaves room for conversation
-    replies."""
-    return Pacer(28.5, 1.0, 1.0, limit=29)
-
-
-def default_pacer() -> Pacer:
-    """For a channel without its own pacer: 10 a second, one per chat every 2 seconds."""
-    return Pacer(10, 1.0, 2.0)
-
-
-def default_pacers() -> dict[str, Pacer]:
-    """A pacer per known channel (Telegram); others get :func:`default_pacer` on first use."""
-    return {CHANNEL_TELEGRAM: telegram_pacer()}
-
-
-# --- the sweep -------------------------------------------------------------------------------
 
 
 @dataclass(slots=True)
@@ -403,9 +245,7 @@ class Sweep:
             for org in organizations:
                 rules = apply_overrides(self.config.rules, overrides.get(org.id))
                 nudge = self.config.nudge_day if org.kind is OrganizationKind.BRANCH else 0
-                for due in reminders.due_between(
-                    first, self.today, rules, self.calendar, nudge_day=nudge
-                ):
+                for due in due_between(first, self.today, rules, self.calendar, nudge_day=nudge):
                     if due.estimated:
                         unknown.update({due.remind_on.year, due.deadline.year})
                     if due.remind_on == self.today:
@@ -707,16 +547,16 @@ class Sweep:
         prepared.address = Address(identity.channel, identity.chat_id, identity.external_id)
         cache = await self._org(session, row.organization_id)
         due = self._due(row)
-        button = reminders.record_now_choice(row.id, row.button_token)
+        button = texts.record_now_choice(row.id, row.button_token)
         if due.kind == "monthly":
             gaps = await self._monthly_gaps(session, cache.org, due.main_period)
             if not gaps:
                 prepared.skip = "本月缺项已补登，无需提示"
                 return prepared
-            prepared.reply = reminders.monthly_nudge(due, self.today, cache.org.name, gaps, button)
+            prepared.reply = texts.monthly_nudge(due, self.today, cache.org.name, gaps, button)
         elif member.id in cache.leading:
             records, members, silent, gaps = await self._secretary_facts(session, cache, due)
-            prepared.reply = reminders.secretary_reminder(
+            prepared.reply = texts.secretary_reminder(
                 due,
                 self.today,
                 cache.org.name,
@@ -734,7 +574,7 @@ class Sweep:
                 summary_count = len(
                     await records_of(session, member.id, cache.tree, summary.start, summary.end)
                 )
-            prepared.reply = reminders.member_reminder(
+            prepared.reply = texts.member_reminder(
                 due, self.today, records_main, button, summary_count=summary_count
             )
         return prepared
@@ -754,7 +594,7 @@ class Sweep:
                 counts = await monthly_counts(session, [branch.id], summary.start, summary.end)
                 label = branch.name if branch.id != cache.org.id else None
                 lines += [
-                    reminders.gap_line(g, label)
+                    texts.gap_line(g, label)
                     for g in find_gaps(summary, self.today, counts, self.taxonomy)
                 ]
             self._secretary[key] = (records, members, silent, lines)
@@ -823,19 +663,3 @@ async def sweep(
             sleep=sleep,
             stop=stop,
         ).run()
-
-
-def parse_instant(text: str, tz: ZoneInfo) -> datetime:
-    """An ISO-8601 instant for ``run-due --now``: ``2026-09-23T09:00+08:00``, or without an
-    offset in the local zone ``tz``.
-
-    Raises:
-        ValueError: not ISO-8601 (Chinese message).
-    """
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError(f"时间“{text}”无效，应为 ISO-8601，例如 2026-09-23T09:00+08:00") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=tz)
-    return moment.astimezone(UTC)

@@ -1,5 +1,5 @@
-"""Which reminders are due on a day, and what each says. Pure functions: dates and data in,
-neutral :class:`~bot.messages.Reply` objects out; no clock, no database, no channel.
+"""What a reminder says. Pure functions: dates and data in, neutral :class:`~bot.messages.Reply`
+objects out; no clock, no database, no channel.
 
 Three messages (all Chinese, all with a "现在登记" button and how to stop them):
 
@@ -12,9 +12,6 @@ Three messages (all Chinese, all with a "现在登记" button and how to stop th
 * :func:`monthly_nudge`: around the 25th, to secretaries of a branch that has not recorded a
   monthly activity (主题党日, 支委会, 党小组会: the taxonomy's rules with ``per = "month"``).
 
-Deadlines that share a date (Q2 and the first half on 30 June; Q4 and the year on 31 December)
-make one reminder that names both periods: :func:`due_between` groups them.
-
 The button's data is ``remind:<send id>:<token>``; the token is stored with the send-log row,
 so a forged or guessed press is refused (``handlers.reminder_commands``).
 """
@@ -22,22 +19,15 @@ so a forged or guessed press is refused (``handlers.reminder_commands``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import date
 from typing import Protocol
 
-from bot.domain.deadlines import (
-    DeadlineRules,
-    PlannedReminder,
-    ReminderKindName,
-    monthly_plan,
-    plan,
-)
 from bot.domain.gaps import Gap, activity_verb
 from bot.domain.periods import Period, PeriodKind
-from bot.domain.workdays import WEEKDAY_NAMES, WorkdayCalendar
+from bot.domain.workdays import WEEKDAY_NAMES
 from bot.messages import Choice, Reply
+from bot.reminders.plan import DueReminder
 
 RECORD_NOW_LABEL = "现在登记"
 BUTTON_PREFIX = "remind"
@@ -47,89 +37,6 @@ MAX_LINES = 10
 MAX_NAMES = 20
 
 _BUTTON = re.compile(rf"^{BUTTON_PREFIX}:(\d{{1,12}}):([0-9a-f]{{8,16}})$")
-
-
-@dataclass(frozen=True, slots=True)
-class DueReminder:
-    """A reminder of one organization's plan on one day (before the recipients are known).
-
-    ``periods`` are the periods it covers, shortest first (``2026Q2`` before ``2026H1``);
-    ``estimated`` is true when the working-day calendar fell back to Monday-Friday.
-    """
-
-    kind: ReminderKindName
-    deadline: date
-    offset_days: int
-    remind_on: date
-    periods: tuple[Period, ...]
-    estimated: bool
-
-    @property
-    def period_keys(self) -> str:
-        """``"2026Q2,2026H1"``: stored in the send log."""
-        return ",".join(p.key for p in self.periods)
-
-    @property
-    def main_period(self) -> Period:
-        """The shortest period: what "recorded so far" counts."""
-        return self.periods[0]
-
-    @property
-    def summary_period(self) -> Period:
-        """The longest period: what the gaps are judged over (a year-end reminder judges the
-        yearly rules such as 组织生活会)."""
-        return self.periods[-1]
-
-
-def group(items: Iterable[PlannedReminder]) -> list[DueReminder]:
-    """Merge plan items of the same kind, deadline, offset and day into one reminder, in day
-    order."""
-    groups: dict[tuple[str, date, int, date], list[PlannedReminder]] = {}
-    for item in items:
-        key = (item.kind, item.deadline, item.offset_days, item.remind_on)
-        groups.setdefault(key, []).append(item)
-    out: list[DueReminder] = []
-    for (kind, deadline, offset, remind_on), members in groups.items():
-        periods = tuple(
-            sorted((m.period for m in members), key=lambda p: (p.end - p.start, p.start))
-        )
-        out.append(
-            DueReminder(
-                kind="monthly" if kind == "monthly" else "deadline",
-                deadline=deadline,
-                offset_days=offset,
-                remind_on=remind_on,
-                periods=periods,
-                estimated=any(m.estimated for m in members),
-            )
-        )
-    out.sort(key=lambda d: (d.remind_on, d.kind, d.deadline, -d.offset_days))
-    return out
-
-
-def due_between(
-    first: date,
-    last: date,
-    rules: DeadlineRules,
-    calendar: WorkdayCalendar,
-    *,
-    nudge_day: int = 0,
-) -> list[DueReminder]:
-    """The reminders of an organization with these rules whose day is in ``first..last``
-    (local dates, both included), deadline reminders and monthly nudges, grouped.
-
-    Plans of the year before ``first`` are included: a Q4 deadline moved into January has its
-    reminders in January.
-    """
-    items: list[PlannedReminder] = []
-    for y in range(first.year - 1, last.year + 1):
-        items += plan(y, rules, calendar)
-        if y >= first.year:
-            items += monthly_plan(y, nudge_day, calendar)
-    return group(i for i in items if first <= i.remind_on <= last)
-
-
-# --- texts ----------------------------------------------------------------------------------
 
 
 class RecordLike(Protocol):
