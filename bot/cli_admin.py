@@ -34,7 +34,7 @@ def _database() -> Any:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     """``djbot backup --out FILE``."""
-    from bot.backup import RestoreError, backup
+    from storage.backup import RestoreError, backup
 
     async def run() -> int:
         db = _database()
@@ -53,7 +53,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     """``djbot restore FILE``."""
-    from bot.backup import RestoreError, restore
+    from storage.backup import RestoreError, restore
 
     async def run() -> int:
         db = _database()

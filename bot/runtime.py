@@ -90,7 +90,7 @@ def build_services(settings: Settings, app: App) -> list[Service]:
         routes += wecom.routes()
         services.append(wecom)
     if routes:
-        from bot.web import WebServer
+        from bot.http import WebServer
 
         web_server = WebServer(settings.http_host, settings.http_port, db=app.db)
         web_server.add_routes(routes)

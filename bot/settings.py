@@ -23,7 +23,7 @@ TELEGRAM_WEBHOOK_SECRET: Final = re.compile(r"[A-Za-z0-9_-]{1,256}")
 #: "Ports currently supported for webhooks: 443, 80, 88, 8443" (Bot API ``setWebhook``); a
 #: self-hosted Bot API server (``--local``) takes any port and plain HTTP.
 TELEGRAM_WEBHOOK_PORTS: Final = frozenset({443, 80, 88, 8443})
-#: Paths the HTTP server already serves (bot/web.py, the WeCom callback).
+#: Paths the HTTP server already serves (bot/http.py, the WeCom callback).
 _RESERVED_PATHS: Final = frozenset({"/healthz", "/readyz", "/wecom/callback"})
 
 

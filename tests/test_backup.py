@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.backup import RestoreError, backup, restore
 from bot.channels.harness import Harness
 from bot.domain.taxonomy import load_taxonomy
 from bot.reports.rendering import ReportTemplates
 from bot.settings import async_database_url
 from handlers.dispatcher import ConversationDispatcher
 from storage import migrate
+from storage.backup import RestoreError, backup, restore
 from storage.database import Database
 from storage.models import ActivityRecord, ChatIdentity, Member, Membership, Organization
 

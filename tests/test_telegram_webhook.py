@@ -27,10 +27,10 @@ from sqlalchemy import func, select
 from bot.app import open_app
 from bot.channels.telegram import SECRET_HEADER, TelegramChannel
 from bot.domain.taxonomy import load_taxonomy
+from bot.http import WebServer
 from bot.reports.rendering import ReportTemplates
 from bot.runtime import build_services, configured_channels
 from bot.settings import Settings
-from bot.web import WebServer
 from handlers.dispatcher import ConversationDispatcher
 from storage.database import Database
 from storage.models import InboundReceipt

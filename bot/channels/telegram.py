@@ -39,7 +39,7 @@ processes serving one bot behind a load balancer; conversation state is in the d
   secret_token, allowed_updates=[message, callback_query], drop_pending_updates=False)``; the PTB
   application has no ``Updater`` (``ApplicationBuilder().updater(None)``), so nothing polls. Each
   process registers the same URL and secret; the last call wins, which changes nothing;
-* :meth:`TelegramChannel.routes` gives ``POST <path of the URL>`` for :class:`bot.web.WebServer`
+* :meth:`TelegramChannel.routes` gives ``POST <path of the URL>`` for :class:`bot.http.WebServer`
   (the reverse proxy must forward that path unchanged). A request is checked in this order, and
   a refused one is processed in no way: header ``X-Telegram-Bot-Api-Secret-Token`` equal to the
   secret, compared in constant time (else 403); body at most :data:`WEBHOOK_MAX_BODY` bytes
@@ -106,9 +106,9 @@ from telegram.ext import (
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.splitting import split_text, utf16_size
+from bot.http import BodyTooLarge, prune_receipts, read_body
 from bot.messages import CHANNEL_TELEGRAM, Address, Dispatcher, Inbound, Reply, SendError
 from bot.settings import Settings
-from bot.web import BodyTooLarge, prune_receipts, read_body
 from storage.database import Database
 from storage.queries.receipts import claim_receipt
 
@@ -362,7 +362,7 @@ class TelegramChannel:
         return bool(self._webhook_url)
 
     def routes(self) -> list[web.RouteDef]:
-        """The webhook route for :class:`bot.web.WebServer`: ``POST`` at the path of
+        """The webhook route for :class:`bot.http.WebServer`: ``POST`` at the path of
         ``telegram_webhook_url`` (:func:`webhook_path`), handled by :meth:`handle_webhook`.
 
         Raises:

@@ -571,7 +571,7 @@ class WeComStack:
 
     api: FakeWeCom
     channel: Any  # bot.channels.wecom.channel.WeComChannel
-    server: Any  # bot.web.WebServer
+    server: Any  # bot.http.WebServer
     player: CallbackPlayer
 
     async def say(self, user: str, text: str) -> list[SentMessage]:
@@ -599,8 +599,8 @@ async def running_wecom(
 ) -> AsyncIterator[WeComStack]:
     """Start the fake API, the channel and the HTTP server on an ephemeral port."""
     from bot.channels.wecom.channel import WeComChannel
+    from bot.http import WebServer
     from bot.settings import Settings
-    from bot.web import WebServer
 
     async with FakeWeCom() as api:
         settings = Settings(

@@ -1,6 +1,6 @@
 """The WeCom channel adapter: encrypted callbacks in, server API calls out, nothing else.
 
-Inbound (``/wecom/callback`` on the bot's HTTP server, see :mod:`bot.web`):
+Inbound (``/wecom/callback`` on the bot's HTTP server, see :mod:`bot.http`):
 
 * ``GET`` is the URL check ("回调配置", 验证URL有效性): the signature over ``echostr`` is verified
   and the decrypted plaintext is the whole answer (no quotes, BOM or newline).
@@ -79,9 +79,9 @@ from bot.channels.wecom.messages import (
     parse_envelope,
     parse_message,
 )
+from bot.http import BodyTooLarge, prune_receipts, read_body
 from bot.messages import CHANNEL_WECOM, Address, Choice, Dispatcher, Inbound, Reply, SendError
 from bot.settings import Settings
-from bot.web import BodyTooLarge, prune_receipts, read_body
 from storage.database import Database
 from storage.queries.receipts import claim_receipt
 
