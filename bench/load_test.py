@@ -731,13 +731,12 @@ async def child_sweep(args: argparse.Namespace) -> None:
     """One sweep at ``args.now`` in this process; prints one JSON line."""
     from sqlalchemy import event
 
-    from bot.app import open_app
+    from bot.app import open_app, open_senders
     from bot.cli_reminders import parse_instant
     from bot.domain.workdays import WorkdayCalendar
     from bot.messages import CHANNEL_TELEGRAM
     from bot.reminders.config import ReminderConfig
     from bot.reminders.pacing import Pacer
-    from bot.reminders.service import open_senders
     from bot.reminders.sweep import Sweep
     from bot.settings import Settings
 

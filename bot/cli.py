@@ -207,7 +207,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from bot.runtime import configured_channels, serve
+    from bot.app import configured_channels, serve
 
     settings = _settings()
     if configured_channels(settings):

@@ -154,10 +154,9 @@ async def _plan(args: argparse.Namespace) -> int:
 
 
 async def _run_due(args: argparse.Namespace) -> int:
-    from bot.app import open_app
+    from bot.app import open_app, open_senders
     from bot.domain.workdays import WorkdayCalendar
     from bot.reminders.config import ReminderConfig
-    from bot.reminders.service import open_senders
     from bot.reminders.sweep import sweep
 
     settings = _settings()

@@ -14,7 +14,7 @@ handlers that read the body themselves get the same cap (the Telegram webhook st
 and applies its own 1 MB cap, ``WEBHOOK_MAX_BODY``). Stopping closes the listening socket
 first, then waits up to ``shutdown_timeout`` seconds for requests in flight; work a handler
 left running in the background (queued updates) is the channel's to finish in its ``stop()``,
-which ``djbot run`` calls after this server's (:mod:`bot.runtime`).
+which ``djbot run`` calls after this server's (:mod:`bot.app`).
 """
 
 from __future__ import annotations

@@ -546,7 +546,7 @@ async def test_a_wecom_member_is_reminded_through_wecom(
 ) -> None:
     from fakes.wecom_api import TEST_AES_KEY, TEST_TOKEN, FakeWeCom
 
-    from bot.reminders.service import open_senders
+    from bot.app import open_senders
 
     async with db.session() as session:
         org = await create_organization(session, "第二党支部", JOINED)

@@ -12,10 +12,10 @@ import pytest
 from fakes.telegram_api import FakeTelegram
 from test_delivery import SECRETARY, SEP23, at, seed
 
-from bot.app import open_app
+from bot.app import build_services, open_app, open_senders
 from bot.domain.taxonomy import load_taxonomy
+from bot.reminders.config import ReminderConfig
 from bot.reminders.service import ReminderService
-from bot.runtime import build_services
 from bot.settings import Settings
 from handlers.dispatcher import ConversationDispatcher
 from storage.database import Database
@@ -35,10 +35,10 @@ async def test_the_service_sweeps_at_start_up_and_schedules_daily_and_hourly(
         settings = Settings(telegram_token=TOKEN, telegram_base_url=tg.base_url, _env_file=None)
         # the process (re)starts at 14:00 on a reminder day: the start-up sweep catches up
         service = ReminderService(
-            settings,
+            ReminderConfig.from_settings(settings),
             db,
             load_taxonomy(),
-            dispatcher,
+            open_senders=lambda: open_senders(settings, dispatcher),
             clock=lambda: at(SEP23, 14),
             startup_delay=0.05,
         )
@@ -73,7 +73,12 @@ async def test_start_up_warns_about_a_year_the_calendar_does_not_know(
     if dispatcher.calendar.knows(2027):  # pragma: no cover - a newer chinesecalendar
         pytest.skip("the installed chinesecalendar already knows 2027")
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
-    service = ReminderService(settings, db, load_taxonomy(), dispatcher)
+    service = ReminderService(
+        ReminderConfig.from_settings(settings),
+        db,
+        load_taxonomy(),
+        open_senders=lambda: open_senders(settings, dispatcher),
+    )
     november = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)
     [warning] = service.calendar_warnings(november)
     assert "2027年" in warning and "周一至周五" in warning

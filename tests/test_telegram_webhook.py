@@ -24,12 +24,11 @@ from fakes.telegram_api import FakeTelegram
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
-from bot.app import open_app
+from bot.app import build_services, configured_channels, open_app
 from bot.channels.telegram import SECRET_HEADER, TelegramChannel
 from bot.domain.taxonomy import load_taxonomy
 from bot.http import WebServer
 from bot.reports.rendering import ReportTemplates
-from bot.runtime import build_services, configured_channels
 from bot.settings import Settings
 from handlers.dispatcher import ConversationDispatcher
 from storage.database import Database

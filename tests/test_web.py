@@ -9,9 +9,8 @@ import pytest
 from aiohttp import web
 from fakes.wecom_api import TEST_AES_KEY, TEST_TOKEN, CallbackPlayer, FakeWeCom
 
-from bot.app import open_app
+from bot.app import build_services, configured_channels, open_app
 from bot.http import WebServer
-from bot.runtime import build_services, configured_channels
 from bot.settings import Settings
 from storage.database import Database
 

@@ -57,7 +57,7 @@ processes serving one bot behind a load balancer; conversation state is in the d
   to long polling deletes it anyway (PTB's ``start_polling`` calls ``deleteWebhook``).
 
 Delivery is at most once: an update acknowledged by a process that is then killed (SIGKILL, a
-crash) before handling it is lost; SIGTERM drains first (``djbot run``, :mod:`bot.runtime`).
+crash) before handling it is lost; SIGTERM drains first (``djbot run``, :mod:`bot.app`).
 Receipts older than ``receipt_ttl`` (2 days) are deleted: Telegram keeps an undelivered update
 at most 24 hours (Bot API "Getting updates") and only reuses update ids after a week without
 updates (Bot API "Update": "chosen randomly instead of sequentially").
@@ -244,7 +244,7 @@ class TelegramChannel:
         await channel.stop()        # stop polling, finish queued updates, close HTTP clients
 
     or ``async with TelegramChannel(settings, dispatcher) as channel: ...``. In webhook mode
-    (``settings.telegram_webhook_url`` set; ``bot.runtime`` does this)::
+    (``settings.telegram_webhook_url`` set; ``bot.app`` does this)::
 
         channel = TelegramChannel(settings, dispatcher, db=db)
         web_server.add_routes(channel.routes())   # POST <path of the webhook URL>

@@ -7,8 +7,9 @@ so a restart, missed runs or a second process are safe (``shared/docs/architectu
 
 Sweeps of one process never overlap (a lock; APScheduler's ``max_instances=1`` per job and
 ``coalesce`` for runs missed while the loop was busy). Reminders are sent through their own
-sending-only channel objects (:func:`open_senders`), not the polling ones, so their pacing and
-retries stay in :mod:`bot.reminders.sweep`.
+sending-only channel objects (opened by the caller's ``open_senders``, :func:`bot.app.open_senders`
+in ``djbot run``), not the polling ones, so their pacing and retries stay in
+:mod:`bot.reminders.sweep`.
 """
 
 from __future__ import annotations
@@ -21,21 +22,16 @@ from typing import Any
 
 from bot.domain.taxonomy import Taxonomy
 from bot.domain.workdays import WorkdayCalendar
-from bot.messages import CHANNEL_TELEGRAM, CHANNEL_WECOM, Dispatcher, Sender
+from bot.messages import Sender
 from bot.reminders.config import ReminderConfig
 from bot.reminders.pacing import Pacer, default_pacers
 from bot.reminders.sweep import SweepSummary, sweep
-from bot.settings import Settings
 from storage.database import Database
 
 log = logging.getLogger(__name__)
 
 #: The first sweep after start-up runs this many seconds in (catch-up after downtime).
 STARTUP_DELAY = 5.0
-
-#: Channels :func:`open_senders` can open a sender for. ``djbot run`` starts the scheduler only
-#: when one of them is configured; a channel joins this set when its sender is added below.
-SENDING_CHANNELS = frozenset({CHANNEL_TELEGRAM, CHANNEL_WECOM})
 
 
 class OpenSenders:
@@ -61,43 +57,14 @@ class OpenSenders:
         self.senders.clear()
 
 
-async def open_senders(settings: Settings, dispatcher: Dispatcher) -> OpenSenders:
-    """Open a sender for each configured channel that can message a stored address.
-
-    Telegram: a :class:`~bot.channels.telegram.TelegramChannel` opened without polling and with
-    ``max_retry_after=0``, so a 429 reaches :mod:`bot.reminders.sweep` (which pauses the whole
-    channel) instead of being waited out inside one send. WeCom: a send-only
-    :class:`~bot.channels.wecom.channel.WeComChannel` (no callback routes), which paces itself
-    to 30 messages a minute per member and reports 45009 as a ``SendError`` with
-    ``retry_after``. A member whose channel has no sender is marked failed with the reason, not
-    silently lost.
-
-    Raises:
-        telegram.error.TelegramError: Telegram rejected the token or could not be reached.
-    """
-    opened = OpenSenders()
-    if settings.telegram_token:
-        from bot.channels.telegram import TelegramChannel
-
-        channel = TelegramChannel(settings, dispatcher, commands=(), max_retry_after=0)
-        await channel.open()
-        opened.add(CHANNEL_TELEGRAM, channel, channel.close)
-    from bot.channels.wecom import wecom_configured
-
-    if wecom_configured(settings):
-        from bot.channels.wecom.channel import WeComChannel
-
-        wecom = WeComChannel(settings, dispatcher, None)
-        opened.add(CHANNEL_WECOM, wecom, wecom.stop)
-    return opened
-
-
 class ReminderService:
-    """The scheduler as a ``djbot run`` service (see :class:`bot.runtime.Service`).
+    """The scheduler as a ``djbot run`` service (see :class:`bot.app.Service`).
 
     Args:
-        settings: reminder settings and channel credentials.
-        db, taxonomy, dispatcher: from the running app.
+        config: when reminders go out and how they are paced (``ReminderConfig.from_settings``).
+        db, taxonomy: from the running app.
+        open_senders: opens the sending-only channels when the service starts (closed when it
+            stops); a member whose channel has no sender is marked failed with the reason.
         calendar: working days (the installed chinesecalendar by default).
         clock: the wall clock, aware UTC (tests pass a fixed one).
         startup_delay: seconds from start to the first (catch-up) sweep.
@@ -108,20 +75,19 @@ class ReminderService:
 
     def __init__(
         self,
-        settings: Settings,
+        config: ReminderConfig,
         db: Database,
         taxonomy: Taxonomy,
-        dispatcher: Dispatcher,
         *,
+        open_senders: Callable[[], Awaitable[OpenSenders]],
         calendar: WorkdayCalendar | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         startup_delay: float = STARTUP_DELAY,
     ) -> None:
-        self.settings = settings
-        self.config = ReminderConfig.from_settings(settings)
+        self.config = config
         self.db = db
         self.taxonomy = taxonomy
-        self.dispatcher = dispatcher
+        self._open_senders = open_senders
         self.calendar = calendar or WorkdayCalendar()
         self.clock = clock
         self.startup_delay = startup_delay
@@ -148,7 +114,7 @@ class ReminderService:
 
         for warning in self.calendar_warnings():
             log.warning("%s", warning)
-        self._senders = await open_senders(self.settings, self.dispatcher)
+        self._senders = await self._open_senders()
         tz = self.config.tz
         send_time = self.config.send_time
         scheduler = AsyncIOScheduler(timezone=tz)

@@ -222,7 +222,7 @@ class _Refused(Exception):
 class WeComChannel:
     """The WeCom adapter as a runtime service (``is_channel``), plus the callback routes.
 
-    Usage (``bot.runtime`` does this)::
+    Usage (``bot.app`` does this)::
 
         channel = WeComChannel(settings, dispatcher, db)
         web_server.add_routes(channel.routes())
