@@ -732,7 +732,7 @@ async def child_sweep(args: argparse.Namespace) -> None:
     from sqlalchemy import event
 
     from bot.app import open_app, open_senders
-    from bot.cli_reminders import parse_instant
+    from bot.cli.reminders import parse_instant
     from bot.domain.workdays import WorkdayCalendar
     from bot.messages import CHANNEL_TELEGRAM
     from bot.reminders.config import ReminderConfig

@@ -308,7 +308,7 @@ def test_members_import_a_roster(tmp_path: Path) -> None:
 
 
 async def test_the_roster_lands_in_the_database(db: Database) -> None:
-    from bot.cli_reminders import parse_roster
+    from bot.cli.members import parse_roster
 
     entries, problems = parse_roster(
         "姓名,telegram,企业微信,角色\n张三,42,zhangsan,书记\n", "a.csv"

@@ -1,5 +1,5 @@
-"""Operator commands: ``djbot backup --out FILE``, ``djbot restore FILE`` and
-``djbot audit --org ID``."""
+"""``djbot backup --out FILE`` and ``djbot restore FILE`` (storage/backup.py), and ``djbot audit
+--org ID`` (the audit log, newest first, with local times)."""
 
 from __future__ import annotations
 
@@ -8,21 +8,6 @@ import asyncio
 import sys
 from pathlib import Path
 from typing import Any
-
-
-def register(sub: Any) -> None:
-    """Add ``backup`` and ``restore`` to the ``djbot`` sub-commands."""
-    p = sub.add_parser("backup", help="备份数据库（SQLite 在线备份；PostgreSQL 可移植导出）")
-    p.add_argument("--out", required=True, help="备份文件")
-    p.set_defaults(func=cmd_backup)
-    p = sub.add_parser("restore", help="把备份恢复到空数据库")
-    p.add_argument("file", help="备份文件（.sqlite3 或 djbot 导出文件）")
-    p.set_defaults(func=cmd_restore)
-    p = sub.add_parser("audit", help="查看审计日志（含下级组织）")
-    p.add_argument("--org", type=int, required=True, help="组织编号")
-    p.add_argument("--limit", type=int, default=200, help="最多显示的条数")
-    p.add_argument("--json", action="store_true", help="每行输出一个 JSON 对象")
-    p.set_defaults(func=cmd_audit)
 
 
 def _database() -> Any:
@@ -124,3 +109,18 @@ def _members(member: Any, rows: Any) -> Any:
 
     ids = {r.actor_id for r in rows if r.actor_id is not None}
     return select(member).where(member.id.in_(ids))
+
+
+def register(sub: Any) -> None:
+    """Add ``backup``, ``restore`` and ``audit``."""
+    p = sub.add_parser("backup", help="备份数据库（SQLite 在线备份；PostgreSQL 可移植导出）")
+    p.add_argument("--out", required=True, help="备份文件")
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("restore", help="把备份恢复到空数据库")
+    p.add_argument("file", help="备份文件（.sqlite3 或 djbot 导出文件）")
+    p.set_defaults(func=cmd_restore)
+    p = sub.add_parser("audit", help="查看审计日志（含下级组织）")
+    p.add_argument("--org", type=int, required=True, help="组织编号")
+    p.add_argument("--limit", type=int, default=200, help="最多显示的条数")
+    p.add_argument("--json", action="store_true", help="每行输出一个 JSON 对象")
+    p.set_defaults(func=cmd_audit)

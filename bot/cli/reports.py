@@ -24,66 +24,31 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.cli import common
+
 if TYPE_CHECKING:
     from bot.app import App
-    from bot.domain.periods import Period
-    from bot.settings import Settings
-    from storage.models import Organization
+
 
 REPORT_FORMATS = ("text", "md", "docx", "xlsx")
-
-
-def _settings() -> Settings:
-    from bot.settings import Settings
-
-    return Settings()
-
-
-def _today(settings: Settings, given: str | None) -> date:
-    if given:
-        return date.fromisoformat(given)
-    return datetime.now(settings.tz).date()
-
-
-def _period(text: str, today: date) -> Period | None:
-    from bot.domain.periods import parse_period
-
-    try:
-        return parse_period(text, today)
-    except ValueError as exc:
-        print(exc, file=sys.stderr)
-        return None
-
-
-async def _organization(app: App, org_id: int) -> Organization | None:
-    from storage.models import Organization
-
-    async with app.db.session() as session:
-        org = await session.get(Organization, org_id)
-    if org is None:
-        print(f"组织 {org_id} 不存在。", file=sys.stderr)
-    return org
-
-
-# --- report ----------------------------------------------------------------------------------
 
 
 async def _report(args: argparse.Namespace) -> int:
     from bot.app import open_app
     from bot.reports.assembly import assemble_report
 
-    settings = _settings()
-    today = _today(settings, args.today)
-    period = _period(args.period or "", today)
+    settings = common.settings()
+    today = common.local_today(settings, args.today)
+    period = common.period_or_none(args.period or "", today)
     if period is None:
         return 2
     app = await open_app(settings)
     try:
-        org = await _organization(app, args.org)
+        org = await common.organization_or_none(app, args.org)
         if org is None:
             return 1
         async with app.db.session() as session:
@@ -147,18 +112,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     return asyncio.run(_report(args))
 
 
-# --- import ----------------------------------------------------------------------------------
-
-
 async def _import(args: argparse.Namespace) -> int:
     from bot.app import open_app
     from bot.reports.importing import ImportRejected, import_file
 
-    settings = _settings()
-    today = _today(settings, args.today)
+    settings = common.settings()
+    today = common.local_today(settings, args.today)
     app = await open_app(settings)
     try:
-        org = await _organization(app, args.org)
+        org = await common.organization_or_none(app, args.org)
         if org is None:
             return 1
         try:
@@ -192,9 +154,6 @@ def cmd_import(args: argparse.Namespace) -> int:
     return asyncio.run(_import(args))
 
 
-# --- export ----------------------------------------------------------------------------------
-
-
 async def _export(args: argparse.Namespace) -> int:
     from bot.app import open_app
     from bot.reports.assembly import assemble_report
@@ -206,14 +165,14 @@ async def _export(args: argparse.Namespace) -> int:
     if path.suffix.lower() not in EXPORT_SUFFIXES:
         print(f"不支持的导出格式“{path.suffix}”：请使用 .jsonl、.csv 或 .xlsx", file=sys.stderr)
         return 2
-    settings = _settings()
-    today = _today(settings, args.today)
-    period = _period(args.period or "", today)
+    settings = common.settings()
+    today = common.local_today(settings, args.today)
+    period = common.period_or_none(args.period or "", today)
     if period is None:
         return 2
     app = await open_app(settings)
     try:
-        org = await _organization(app, args.org)
+        org = await common.organization_or_none(app, args.org)
         if org is None:
             return 1
         async with app.db.session() as session:
@@ -234,11 +193,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     return asyncio.run(_export(args))
 
 
-# --- registration ----------------------------------------------------------------------------
-
-
 def register(sub: Any) -> None:
-    """Add ``report``, ``import`` and ``export`` to ``djbot``'s sub-parsers."""
+    """Add ``report``, ``import`` and ``export``."""
     p = sub.add_parser("report", help="生成党建工作总结草稿（文本、Markdown、Word）或台账（Excel）")
     p.add_argument("--org", type=int, required=True, help="组织编号")
     p.add_argument("--period", default="", help="报告期：2026、2026H1、2026Q3、2026-03……默认本季度")
