@@ -9,6 +9,7 @@ that cannot show buttons loses nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
@@ -54,15 +55,21 @@ class Document:
     mime_type: str = "application/octet-stream"
 
 
-@dataclass(slots=True)
+#: Builds a link that opens a chat with the bot carrying a start payload (an invite code), for a
+#: channel that has such links (Telegram's deep links); see :attr:`Inbound.start_link`.
+StartLink = Callable[[str], str]
+
+
+@dataclass(frozen=True, slots=True)
 class Inbound:
-    """One message or button press from a user.
+    """One message or button press from a user (immutable: use ``dataclasses.replace``).
 
     ``text`` is what the user typed (empty for a button press); ``choice`` is the ``data`` of the
     pressed :class:`Choice`, if any. ``received_at`` is timezone-aware UTC; handlers convert it
-    to the configured local time zone. ``bot_username`` lets ``/invite`` build a Telegram deep
-    link. ``message_id`` is the channel's id of this message (or of the message carrying the
-    pressed button), kept with stored records for traceability.
+    to the configured local time zone. ``message_id`` is the channel's id of this message (or of
+    the message carrying the pressed button), kept with stored records for traceability.
+    ``start_link`` is set by channels that can link to the bot with a payload, so ``/invite``
+    offers a link that joins in one tap.
     """
 
     address: Address
@@ -70,7 +77,7 @@ class Inbound:
     choice: str | None = None
     display_name: str = ""
     message_id: str | None = None
-    bot_username: str | None = None
+    start_link: StartLink | None = None
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
@@ -97,6 +104,11 @@ class Dispatcher(Protocol):
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         """Handle one message; never raises for bad user input (answers in Chinese instead)."""
+        ...
+
+    def menu(self) -> Sequence[tuple[str, str]]:
+        """The commands a channel may list in its menu: ``(name, Chinese description)`` pairs,
+        names without the slash (Telegram's ``setMyCommands``)."""
         ...
 
 

@@ -1,45 +1,31 @@
-"""The context a handler works in, and the stored conversation step with its buttons.
+"""The context a handler works in: the message, the sender (member, roles), the stored
+conversation step, the database session of this message, and what the bot is configured with.
 
-A step's buttons carry ``<token>:<action>`` as their data. The token is random per card and
-stored with the step, so a press on an old card, or data forged by a client, does not match
-and is refused. The same buttons work typed: by label on every channel, and by number where
-the step does not itself ask for a number (the console shows buttons as numbered options).
+Buttons and steps are described in :mod:`handlers.steps`.
 """
 
 from __future__ import annotations
 
 import secrets
-import unicodedata
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.deadlines import PlanDefaults
 from bot.domain.taxonomy import Taxonomy
+from bot.domain.workdays import WorkdayCalendar
 from bot.messages import Address, Choice, Inbound, Reply
 from bot.reports.rendering import ReportTemplates
+from handlers import steps
+from handlers.steps import Pressed, StepChoice, stored_buttons, wire_buttons
 from storage import audit
 from storage.models import ConversationState, Member
 from storage.queries.conversation import clear_state, save_state
 from storage.queries.members import Affiliation
-
-#: Characters ignored when a typed answer is compared with a button label.
-_IGNORED = set(" \t\r\n　。.!！,，、“”\"'‘’「」【】[]()（）")
-
-
-def normalize_answer(text: str) -> str:
-    """Fold a typed answer for comparison: NFKC (full-width digits), no spaces or punctuation."""
-    return "".join(c for c in unicodedata.normalize("NFKC", text) if c not in _IGNORED)
-
-
-@dataclass(frozen=True, slots=True)
-class StepChoice:
-    """A button of the current step: its label and the action it triggers."""
-
-    label: str
-    action: str
 
 
 @dataclass(slots=True)
@@ -47,7 +33,9 @@ class Context:
     """Everything a handler may use for one inbound message.
 
     ``now`` is the message's arrival time in UTC; ``today`` the local date in ``tz``. ``state``
-    is the stored step of this (channel, chat, user), or ``None``.
+    is the stored step of this (channel, chat, user), or ``None``. ``reminder_defaults`` and
+    ``calendar`` are the bot-wide deadlines and working days (``/deadlines``); ``help_for``
+    writes the usage this sender sees (the command table's, :func:`handlers.commands.help_text`).
     """
 
     session: AsyncSession
@@ -59,6 +47,9 @@ class Context:
     member: Member | None
     affiliations: list[Affiliation]
     state: ConversationState | None
+    reminder_defaults: PlanDefaults = field(default_factory=PlanDefaults)
+    calendar: WorkdayCalendar = field(default_factory=WorkdayCalendar)
+    help_for: Callable[[Context], str] = lambda ctx: ""
 
     @property
     def address(self) -> Address:
@@ -80,6 +71,10 @@ class Context:
         """The first organization where the member may request reports, if any."""
         return next((a for a in self.affiliations if a.can_report()), None)
 
+    def help(self) -> str:
+        """The usage text for this sender (commands they may use)."""
+        return self.help_for(self)
+
     async def enter(
         self, step: str, data: dict[str, Any], choices: list[list[StepChoice]], numbers: bool = True
     ) -> list[list[Choice]]:
@@ -89,9 +84,7 @@ class Context:
         asks for a number, such as a head count).
         """
         token = secrets.token_hex(4)
-        stored = dict(data)
-        stored["_choices"] = [[[c.label, c.action] for c in row] for row in choices]
-        stored["_numbers"] = numbers
+        stored = {**data, **stored_buttons(choices, numbers)}
         await save_state(
             self.session,
             self.address.channel,
@@ -102,7 +95,7 @@ class Context:
             token,
             self.now,
         )
-        return [[Choice(c.label, f"{token}:{c.action}") for c in row] for row in choices]
+        return wire_buttons(token, stored["_choices"])
 
     async def audit(
         self,
@@ -140,40 +133,21 @@ class Context:
         """The buttons of the stored step, as last shown (same token)."""
         if self.state is None:
             return []
-        token = self.state.token
-        rows = self.state.data.get("_choices", [])
-        return [[Choice(label, f"{token}:{action}") for label, action in row] for row in rows]
+        return wire_buttons(self.state.token, self.state.data.get("_choices", []))
 
-    def pressed(self) -> str | bool | None:
-        """The action of the current step that this message triggers.
+    @property
+    def stale_press(self) -> bool:
+        """Whether this message is a button press that the stored step does not offer (an old
+        card, a forged press): it is refused (:func:`handlers.steps.is_stale`)."""
+        state = self.state
+        return steps.is_stale(
+            state.data if state else None, state.token if state else "", self.inbound
+        )
 
-        Returns the action for a valid button press or a typed label/number; ``None`` when the
-        message is not an answer to the step's buttons; ``False`` for a button press whose token
-        does not match the stored step (stale or forged).
-        """
-        inbound = self.inbound
-        if inbound.choice is not None:
-            if self.state is None:
-                return False
-            token, sep, action = inbound.choice.partition(":")
-            if not sep or not secrets.compare_digest(token, self.state.token):
-                return False
-            known = {a for row in self.state.data.get("_choices", []) for _, a in row}
-            return action if action in known else False
-        if self.state is None:
-            return None
-        answer = normalize_answer(inbound.text)
-        if not answer:
-            return None
-        flat = [
-            (label, action) for row in self.state.data.get("_choices", []) for label, action in row
-        ]
-        for label, action in flat:
-            if normalize_answer(label) == answer:
-                return str(action)
-        if self.state.data.get("_numbers") and answer.isdigit() and 1 <= int(answer) <= len(flat):
-            return str(flat[int(answer) - 1][1])
-        return None
+    def pressed(self) -> Pressed | None:
+        """The stored step's button this message answers (pressed or typed), or ``None`` for
+        free text (:func:`handlers.steps.pressed`); check :attr:`stale_press` first."""
+        return steps.pressed(self.state.data if self.state else None, self.inbound)
 
 
 def reply(text: str, choices: list[list[Choice]] | None = None, *, replace: bool = False) -> Reply:

@@ -1,15 +1,21 @@
-"""The dispatcher: one inbound message -> the right handler -> replies.
+"""The dispatcher: one inbound message -> the right handler -> replies. Routing only.
 
-Every message is handled in one database transaction: the member, their roles and the
-stored conversation step are loaded, the handler runs, and its changes (records, the next
-step) commit together. If anything fails, the transaction rolls back, so the user's
-half-entered record stays as it was, and the user gets a Chinese apology instead of silence.
+Every message is handled in one database transaction: the member, their roles and the stored
+conversation step are loaded, the handler runs, and its changes (records, the next step)
+commit together. If anything fails, the transaction rolls back, so the user's half-entered
+record stays as it was, and the user gets a Chinese apology instead of silence.
+
+Routing, in order: a command (the table in :mod:`handlers.commands`, which also says who may
+use it); a reminder's "现在登记" button; a stale or forged button press (refused); the stored
+step's handler (the step tables of the conversation modules); for a member, free text is read
+as activity records (:mod:`handlers.record_entry`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC
 from zoneinfo import ZoneInfo
 
@@ -18,9 +24,9 @@ from bot.domain.taxonomy import Taxonomy
 from bot.domain.workdays import WorkdayCalendar
 from bot.messages import Inbound, Reply
 from bot.reports.rendering import ReportTemplates
-from handlers import onboarding, recording, records, reminder_commands, reporting, texts
+from handlers import commands, my_records, onboarding, record_entry, reminder_settings, texts
 from handlers.context import Context, reply
-from handlers.help import help_text
+from handlers.steps import StepHandler, merge_steps
 from storage.database import Database
 from storage.queries.conversation import load_state
 from storage.queries.members import affiliations, member_by_identity
@@ -31,13 +37,8 @@ log = logging.getLogger(__name__)
 #: Longest text handled; longer input is cut (Telegram's own limit is 4096 characters).
 MAX_TEXT = 4096
 
-StepHandler = Callable[[Context, str | None], Awaitable[list[Reply]]]
-
-STEP_HANDLERS: dict[str, StepHandler] = {
-    **dict.fromkeys(recording.STEPS, recording.on_step),
-    **dict.fromkeys(onboarding.STEPS, onboarding.on_step),
-    **dict.fromkeys(records.STEPS, records.on_step),
-}
+#: Every conversation step: step name -> handler.
+STEPS: dict[str, StepHandler] = merge_steps(onboarding.STEPS, record_entry.STEPS, my_records.STEPS)
 
 
 def split_command(text: str) -> tuple[str, str] | None:
@@ -81,10 +82,14 @@ class ConversationDispatcher:
         self.reminder_defaults = reminder_defaults or PlanDefaults()
         self.calendar = calendar or WorkdayCalendar()
 
+    def menu(self) -> Sequence[tuple[str, str]]:
+        """The command menu (:func:`handlers.commands.menu`)."""
+        return commands.menu()
+
     async def handle(self, inbound: Inbound) -> list[Reply]:
         """Handle one message; never raises for what a user sends (see module docstring)."""
         if len(inbound.text) > MAX_TEXT:
-            inbound.text = inbound.text[:MAX_TEXT]
+            inbound = replace(inbound, text=inbound.text[:MAX_TEXT])
         try:
             async with self.db.session() as session:
                 address = inbound.address
@@ -101,6 +106,9 @@ class ConversationDispatcher:
                     state=await load_state(
                         session, address.channel, address.chat_id, address.user_id
                     ),
+                    reminder_defaults=self.reminder_defaults,
+                    calendar=self.calendar,
+                    help_for=commands.help_text,
                 )
                 return await self._route(ctx)
         except Exception:
@@ -110,47 +118,25 @@ class ConversationDispatcher:
     async def _route(self, ctx: Context) -> list[Reply]:
         command = split_command(ctx.inbound.text) if ctx.inbound.choice is None else None
         if command is not None:
-            return await self._command(ctx, *command)
-        if reminder_commands.is_record_now(ctx):  # a reminder's "现在登记" button
-            return await reminder_commands.record_now(ctx)
-        action = ctx.pressed()
-        if action is False:
+            name, argument = command
+            found = commands.BY_NAME.get(name)
+            if found is None:
+                return [reply(texts.UNKNOWN_COMMAND.format(command=f"/{name}"[:40]))]
+            refusal = commands.refusal(ctx, found)
+            if refusal is not None:
+                return [reply(refusal)]
+            return await found.run(ctx, argument)
+        if reminder_settings.is_record_now(ctx):  # a reminder's "现在登记" button
+            return await reminder_settings.record_now(ctx)
+        if ctx.stale_press:
             return [reply(texts.STALE_BUTTON)]
         if ctx.state is not None:
-            handler = STEP_HANDLERS.get(ctx.state.state)
+            handler = STEPS.get(ctx.state.state)
             if handler is not None:
-                return await handler(ctx, action if isinstance(action, str) else None)
+                return await handler(ctx, ctx.pressed())
             await ctx.leave()  # a step from an older version: forget it
         if ctx.member is None or ctx.affiliation is None:
             if not await any_organization(ctx.session):
                 return [reply(texts.NO_ORGANIZATION_YET)]
             return [reply(texts.STRANGER)]
-        return await recording.on_text(ctx)
-
-    async def _command(self, ctx: Context, name: str, argument: str) -> list[Reply]:
-        match name:
-            case "start":
-                return await onboarding.start(ctx, argument)
-            case "help":
-                return [reply(help_text(ctx) if ctx.member else texts.STRANGER)]
-            case "cancel":
-                if ctx.state is None:
-                    return [reply(texts.NOTHING_TO_CANCEL)]
-                await ctx.leave()
-                return [reply(texts.CANCELLED)]
-            case "list":
-                return await records.list_records(ctx)
-            case "delete":
-                return await records.delete(ctx, argument)
-            case "report":
-                return await reporting.report(ctx, argument)
-            case "invite":
-                return await onboarding.invite(ctx)
-            case "remind":
-                return await reminder_commands.remind(ctx, argument)
-            case "deadlines":
-                return await reminder_commands.deadlines(
-                    ctx, argument, self.reminder_defaults, self.calendar
-                )
-            case _:
-                return [reply(texts.UNKNOWN_COMMAND.format(command=f"/{name}"[:40]))]
+        return await record_entry.on_text(ctx)

@@ -4,8 +4,8 @@
   ``found_organization`` asks its name) and becomes admin and secretary.
 - ``/start CODE``: join the invite's organization with the invite's role.
 - ``/start`` from a stranger otherwise: how to get an invite.
-- ``/invite`` (secretary, admin): a code and, on Telegram, the deep link
-  ``https://t.me/<bot username>?start=<CODE>`` (Telegram Bot API, "Deep linking").
+- ``/invite`` (secretary, admin): a code and, where the channel has deep links
+  (:attr:`bot.messages.Inbound.start_link`: Telegram's), a link that joins in one tap.
 """
 
 from __future__ import annotations
@@ -14,15 +14,14 @@ import re
 
 from bot.messages import Reply
 from handlers import texts
-from handlers.context import Context, StepChoice, reply
-from handlers.help import help_text
+from handlers.context import Context, reply
+from handlers.steps import Pressed, StepChoice, StepHandler
 from storage.models import Role
 from storage.queries.invites import create_invite, find_invite, use_invite
 from storage.queries.members import add_member, affiliations, grant_roles
 from storage.queries.organizations import any_organization, create_organization
 
 FOUND = "found_organization"
-STEPS = (FOUND,)
 
 _CODE = re.compile(r"[A-Za-z0-9]{4,32}")
 
@@ -36,16 +35,16 @@ async def start(ctx: Context, argument: str) -> list[Reply]:
         greeting = texts.WELCOME_BACK.format(
             name=ctx.member.name, org=ctx.affiliation.organization.name
         )
-        return [reply(greeting + help_text(ctx))]
+        return [reply(greeting + ctx.help())]
     if await any_organization(ctx.session):
         return [reply(texts.STRANGER)]
     buttons = await ctx.enter(FOUND, {}, [[StepChoice("取消", "cancel")]], numbers=False)
     return [reply(texts.FOUND_ASK_NAME, buttons)]
 
 
-async def on_step(ctx: Context, action: str | None) -> list[Reply]:
+async def on_found(ctx: Context, pressed: Pressed | None) -> list[Reply]:
     """The founder sent the organization's name (or cancelled)."""
-    if action == "cancel":
+    if pressed is not None and pressed.action == "cancel":
         await ctx.leave()
         return [reply(texts.CANCELLED, replace=ctx.inbound.choice is not None)]
     name = ctx.inbound.text.strip()
@@ -70,7 +69,7 @@ async def on_step(ctx: Context, action: str | None) -> list[Reply]:
     await ctx.audit(
         "role.grant", org.id, f"member:{ctx.member.id}", {"roles": ["admin", "secretary"]}
     )
-    return [reply(texts.FOUNDED.format(name=name) + help_text(ctx))]
+    return [reply(texts.FOUNDED.format(name=name) + ctx.help())]
 
 
 async def join(ctx: Context, code: str) -> list[Reply]:
@@ -112,10 +111,10 @@ async def join(ctx: Context, code: str) -> list[Reply]:
     org = next(
         a.organization for a in ctx.affiliations if a.organization.id == invite.organization_id
     )
-    return [reply(texts.JOINED.format(org=org.name) + help_text(ctx))]
+    return [reply(texts.JOINED.format(org=org.name) + ctx.help())]
 
 
-async def invite(ctx: Context) -> list[Reply]:
+async def invite(ctx: Context, argument: str) -> list[Reply]:
     """``/invite``: a new code for the secretary's organization."""
     affiliation = ctx.reporting_affiliation
     if ctx.member is None or affiliation is None:
@@ -128,7 +127,10 @@ async def invite(ctx: Context) -> list[Reply]:
         expires=f"{expires.year}年{expires.month}月{expires.day}日",
         uses=created.max_uses,
     )
-    if ctx.inbound.bot_username:
-        link = f"https://t.me/{ctx.inbound.bot_username}?start={created.code}"
-        text += texts.INVITE_LINK.format(link=link)
+    if ctx.inbound.start_link is not None:
+        text += texts.INVITE_LINK.format(link=ctx.inbound.start_link(created.code))
     return [reply(text)]
+
+
+#: This conversation's steps (see :mod:`handlers.steps`).
+STEPS: dict[str, StepHandler] = {FOUND: on_found}

@@ -10,23 +10,8 @@ EXAMPLES = (
     "· 11月5日讲专题党课，参加30人"
 )
 
-HELP_MEMBER = (
-    "直接用一句话告诉我您开展了什么活动，我会整理成活动记录，确认后保存。\n"
-    f"{EXAMPLES}\n\n"
-    "命令：\n"
-    "/list 查看本季度我的记录\n"
-    "/delete 编号 删除一条记录\n"
-    "/remind off 不再接收报送提醒（/remind on 恢复）\n"
-    "/cancel 取消当前操作\n"
-    "/help 使用说明"
-)
-
-HELP_SECRETARY_EXTRA = (
-    "\n\n书记、管理员还可以：\n"
-    "/report 生成本季度党建工作总结草稿（也可 /report 2026、/report 2026H1、/report 2026Q3）\n"
-    "/invite 生成邀请码，邀请党员加入\n"
-    "/deadlines 查看或调整报送截止日期和提醒（如 /deadlines 季度 +5、/deadlines 提前 7,3,1）"
-)
+HELP_INTRO = "直接用一句话告诉我您开展了什么活动，我会整理成活动记录，确认后保存。\n" + EXAMPLES
+HELP_LEADERS = "书记、管理员还可以："
 
 STRANGER = (
     "您还不是任何党支部的成员，暂时无法登记活动。\n请向支部书记索取邀请码，然后发送：/start 邀请码"

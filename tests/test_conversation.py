@@ -41,7 +41,13 @@ async def all_records(db: Database) -> list[ActivityRecord]:
 
 
 async def found(dispatcher: ConversationDispatcher, name: str = "第一党支部") -> Harness:
-    secretary = Harness(dispatcher, "100", "张书记", now=NOW, bot_username="djtest_bot")
+    secretary = Harness(
+        dispatcher,
+        "100",
+        "张书记",
+        now=NOW,
+        start_link=lambda code: f"https://t.me/djtest_bot?start={code}",
+    )
     await secretary.say("/start")
     replies = await secretary.say(name)
     assert "管理员和书记" in Harness.text(replies)
@@ -310,12 +316,12 @@ async def test_a_failing_handler_apologises_and_loses_nothing(
 ) -> None:
     secretary = await found(dispatcher)
     await secretary.say("今天召开支委会，出席7人")
-    from handlers import recording
+    from handlers import record_entry
 
     async def broken(*args: object, **kwargs: object) -> list:
         raise RuntimeError("database hiccup")
 
-    monkeypatch.setattr(recording, "save", broken)
+    monkeypatch.setattr(record_entry, "save", broken)
     replies = await secretary.press("保存")
     assert "出错" in Harness.text(replies)
     monkeypatch.undo()

@@ -20,7 +20,6 @@ from telegram.error import InvalidToken
 from bot.channels.splitting import utf16_size
 from bot.channels.telegram import (
     APOLOGY_MESSAGE,
-    BOT_COMMANDS,
     CAPTION_LIMIT,
     MESSAGE_LIMIT,
     ONLY_TEXT_MESSAGE,
@@ -30,6 +29,7 @@ from bot.channels.telegram import (
 )
 from bot.messages import Address, Choice, Document, Inbound, Reply
 from bot.settings import Settings
+from handlers import commands
 
 TOKEN = "123456789:TEST-fake-token"
 USER = 1001
@@ -96,6 +96,9 @@ class FakeDispatcher:
     def texts(self) -> list[str]:
         return [inbound.text for inbound in self.inbounds]
 
+    def menu(self) -> list[tuple[str, str]]:
+        return commands.menu()  # the real command table
+
 
 @asynccontextmanager
 async def running(tg: FakeTelegram, dispatcher: FakeDispatcher) -> AsyncIterator[TelegramChannel]:
@@ -144,13 +147,13 @@ async def test_start_sets_chinese_menu_and_username(
     tg: FakeTelegram, channel: TelegramChannel
 ) -> None:
     assert channel.bot_username == "djtest_bot"
-    assert tg.commands == list(BOT_COMMANDS)
+    assert tg.commands == commands.menu()
     assert ("start", "开始使用/加入支部") in tg.commands
     [polling, *_] = await tg.wait_for("getUpdates")
     assert polling["allowed_updates"] == ["message", "callback_query"]
     assert [name for name, _ in tg.calls[:2]] == ["getMe", "setMyCommands"]
     menu = await channel.application.bot.get_my_commands()  # round trip through the fake
-    assert [(c.command, c.description) for c in menu] == list(BOT_COMMANDS)
+    assert [(c.command, c.description) for c in menu] == commands.menu()
 
 
 async def test_updates_queued_before_start_are_processed(
@@ -196,7 +199,8 @@ async def test_text_reaches_dispatcher_as_inbound(
     assert inbound.choice is None
     assert inbound.display_name == "张 三"
     assert inbound.message_id == str(pushed["message_id"])
-    assert inbound.bot_username == "djtest_bot"
+    assert inbound.start_link is not None
+    assert inbound.start_link("CODE") == "https://t.me/djtest_bot?start=CODE"
     assert inbound.received_at.tzinfo is not None
     assert inbound.received_at.utcoffset() == timedelta(0)
     assert abs(inbound.received_at - datetime.now(UTC)) < timedelta(minutes=1)

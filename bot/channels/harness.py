@@ -8,9 +8,10 @@ dispatcher, and each call returns the replies.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
-from bot.messages import CHANNEL_TEST, Address, Dispatcher, Inbound, Reply
+from bot.messages import CHANNEL_TEST, Address, Dispatcher, Inbound, Reply, StartLink
 
 
 class Harness:
@@ -18,6 +19,7 @@ class Harness:
 
     ``now`` (aware) is the arrival time of the next message; tests set it to fix the date.
     ``last`` holds the replies to the previous message, whose buttons :meth:`press` uses.
+    ``start_link`` plays a channel with deep links (``/invite`` then offers one).
     """
 
     def __init__(
@@ -28,13 +30,13 @@ class Harness:
         *,
         now: datetime | None = None,
         channel: str = CHANNEL_TEST,
-        bot_username: str | None = None,
+        start_link: StartLink | None = None,
     ) -> None:
         self.dispatcher = dispatcher
         self.address = Address(channel, user_id, user_id)
         self.name = name
         self.now = now or datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
-        self.bot_username = bot_username
+        self.start_link = start_link
         self.last: list[Reply] = []
         self._message_id = 0
 
@@ -61,10 +63,13 @@ class Harness:
 
     async def _send(self, inbound: Inbound) -> list[Reply]:
         self._message_id += 1
-        inbound.display_name = self.name
-        inbound.message_id = str(self._message_id)
-        inbound.received_at = self.now
-        inbound.bot_username = self.bot_username
+        inbound = replace(
+            inbound,
+            display_name=self.name,
+            message_id=str(self._message_id),
+            received_at=self.now,
+            start_link=self.start_link,
+        )
         self.last = await self.dispatcher.handle(inbound)
         return self.last
 

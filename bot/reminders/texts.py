@@ -13,7 +13,7 @@ Three messages (all Chinese, all with a "现在登记" button and how to stop th
   monthly activity (主题党日, 支委会, 党小组会: the taxonomy's rules with ``per = "month"``).
 
 The button's data is ``remind:<send id>:<token>``; the token is stored with the send-log row,
-so a forged or guessed press is refused (``handlers.reminder_commands``).
+so a forged or guessed press is refused (``handlers.reminder_settings``).
 """
 
 from __future__ import annotations

@@ -50,8 +50,6 @@ Outbound, per :class:`~bot.messages.Reply`:
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
 import logging
 import re
@@ -59,10 +57,13 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any, Final
 
 from aiohttp import web
 
+from bot.channels.base import APOLOGY_MESSAGE, ONLY_TEXT_MESSAGE, converse
+from bot.channels.inbox import Inbox, Refused
 from bot.channels.splitting import utf8_size
 from bot.channels.wecom import CALLBACK_PATH
 from bot.channels.wecom.api import (
@@ -79,11 +80,9 @@ from bot.channels.wecom.messages import (
     parse_envelope,
     parse_message,
 )
-from bot.http import BodyTooLarge, prune_receipts, read_body
 from bot.messages import CHANNEL_WECOM, Address, Choice, Dispatcher, Inbound, Reply, SendError
 from bot.settings import Settings
 from storage.database import Database
-from storage.queries.receipts import claim_receipt
 
 __all__ = [
     "APOLOGY_MESSAGE",
@@ -95,8 +94,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-ONLY_TEXT_MESSAGE: Final[str] = "目前只能识别文字消息，请用文字描述活动情况。"
-APOLOGY_MESSAGE: Final[str] = "抱歉，处理这条消息时出错了，请稍后再试。"
 LIST_HINT: Final[str] = "（回复编号或文字选择）"
 DETAILS_ABOVE: Final[str] = "详细内容见上一条消息。"
 DONE_LABEL: Final[str] = "已处理"
@@ -210,15 +207,6 @@ def status_label(text: str) -> str:
     return clause if 0 < len(clause) <= CARD_BUTTON_CHARS else DONE_LABEL
 
 
-class _Refused(Exception):
-    """A callback request refused with an HTTP status (and logged at warning level)."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
-
-
 class WeComChannel:
     """The WeCom adapter as a runtime service (``is_channel``), plus the callback routes.
 
@@ -279,13 +267,15 @@ class WeComChannel:
         self._db = db
         self._clock = wall_clock
         self._window = timestamp_window
-        self._semaphore = asyncio.Semaphore(max_concurrency)
-        self._max_pending = max_pending
-        self._receipt_ttl = receipt_ttl
-        self._stop_timeout = stop_timeout
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._last_of_user: dict[str, asyncio.Task[None]] = {}
-        self._sweeper: asyncio.Task[None] | None = None
+        self._inbox = Inbox(
+            db,
+            CHANNEL_WECOM,
+            label="企业微信消息",
+            max_concurrency=max_concurrency,
+            max_pending=max_pending,
+            stop_timeout=stop_timeout,
+            receipt_ttl=receipt_ttl,
+        )
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -313,32 +303,18 @@ class WeComChannel:
             if self._owns_client:
                 await self.client.aclose()
             raise
-        if self._db is not None:
-            self._sweeper = asyncio.create_task(
-                prune_receipts(self._db, CHANNEL_WECOM, self._receipt_ttl), name="wecom-receipts"
-            )
+        self._inbox.open()
         log.info("企业微信应用 %s 已就绪，回调地址路径 %s", self.agent_id, CALLBACK_PATH)
 
     async def stop(self) -> None:
         """Wait (up to ``stop_timeout``) for queued messages, then close; idempotent."""
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
-            self._sweeper = None
-        if self._tasks:
-            _, pending = await asyncio.wait(set(self._tasks), timeout=self._stop_timeout)
-            for task in pending:
-                task.cancel()
-            if pending:
-                await asyncio.wait(pending)
+        await self._inbox.close()
         if self._owns_client:
             await self.client.aclose()
 
     async def drain(self) -> None:
         """Wait until every queued message has been handled (tests)."""
-        while self._tasks:
-            await asyncio.wait(set(self._tasks))
+        await self._inbox.drain()
 
     # --- outside a conversation -----------------------------------------------------------------
 
@@ -370,15 +346,15 @@ class WeComChannel:
         for name in names:
             value = request.query.get(name, "")
             if not value or len(value) > _MAX_PARAM * (8 if name == "echostr" else 1):
-                raise _Refused(400, f"缺少或无效的参数 {name}")
+                raise Refused(400, f"缺少或无效的参数 {name}")
             values.append(value)
         return values
 
     def _check_timestamp(self, timestamp: str) -> None:
         if not timestamp.isdigit() or len(timestamp) > 12:
-            raise _Refused(400, "timestamp 不是整数")
+            raise Refused(400, "timestamp 不是整数")
         if abs(int(timestamp) - self._clock()) > self._window:
-            raise _Refused(403, "timestamp 超出允许的时间窗口（可能是重放）")
+            raise Refused(403, "timestamp 超出允许的时间窗口（可能是重放）")
 
     async def handle_get(self, request: web.Request) -> web.Response:
         """The URL check: answer the decrypted ``echostr`` as bare text, or refuse."""
@@ -390,9 +366,9 @@ class WeComChannel:
             try:
                 plain = self.crypt.verify_url(signature, timestamp, nonce, echostr)
             except WeComCryptoError as exc:
-                raise _Refused(403, str(exc)) from exc
-        except _Refused as refused:
-            return self._refuse(request, refused)
+                raise Refused(403, str(exc)) from exc
+        except Refused as refused:
+            return self._inbox.refuse(request, refused)
         log.info("企业微信回调地址校验成功")
         return web.Response(text=plain, content_type="text/plain")
 
@@ -403,52 +379,34 @@ class WeComChannel:
                 request, "msg_signature", "timestamp", "nonce"
             )
             self._check_timestamp(timestamp)
-            body = await self._read_body(request)
+            body = await self._inbox.read_body(request, MAX_BODY)
             try:
                 envelope = parse_envelope(body)
                 inner = self.crypt.decrypt_message(signature, timestamp, nonce, envelope.encrypt)
             except MessageFormatError as exc:
-                raise _Refused(400, str(exc)) from exc
+                raise Refused(400, str(exc)) from exc
             except WeComCryptoError as exc:
-                raise _Refused(403, str(exc)) from exc
+                raise Refused(403, str(exc)) from exc
             try:
                 message = parse_message(inner)
             except MessageFormatError as exc:
-                raise _Refused(400, f"解密后的消息格式错误：{exc}") from exc
+                raise Refused(400, f"解密后的消息格式错误：{exc}") from exc
             if len(message.from_user.encode("utf-8")) > _MAX_USERID:
-                raise _Refused(400, "FromUserName 过长")
+                raise Refused(400, "FromUserName 过长")
             if message.to_user and message.to_user != self.corp_id:
-                raise _Refused(403, "消息的 ToUserName 不是本企业")
+                raise Refused(403, "消息的 ToUserName 不是本企业")
             if message.agent_id and message.agent_id != str(self.agent_id):
                 log.info("忽略发给其他应用（AgentID %s）的消息", message.agent_id[:20])
                 return web.Response(text="")
-            if len(self._tasks) >= self._max_pending:
-                raise _Refused(503, "待处理的消息过多")
+            self._inbox.check_room()
             if not await self._claim(timestamp, nonce, message):
                 return web.Response(text="")
-        except _Refused as refused:
-            return self._refuse(request, refused)
-        self._schedule(message)
-        return web.Response(text="")
-
-    @staticmethod
-    def _refuse(request: web.Request, refused: _Refused) -> web.Response:
-        log.warning(
-            "拒绝企业微信回调 %s %s：%s（来自 %s）",
-            request.method,
-            request.path,
-            refused.reason,
-            request.remote,
+        except Refused as refused:
+            return self._inbox.refuse(request, refused)
+        self._inbox.submit(
+            message.from_user, partial(self._handle, message), name=f"wecom:{message.from_user}"
         )
-        return web.Response(status=refused.status, text=refused.reason)
-
-    @staticmethod
-    async def _read_body(request: web.Request) -> bytes:
-        """The body, refused (413) past :data:`MAX_BODY` bytes without holding more."""
-        try:
-            return await read_body(request, MAX_BODY)
-        except BodyTooLarge as exc:
-            raise _Refused(413, "请求体过大") from exc
+        return web.Response(text="")
 
     async def _claim(self, timestamp: str, nonce: str, message: CallbackMessage) -> bool:
         """Claim the nonce and the message identity; ``False`` for a replay or a retry."""
@@ -463,45 +421,15 @@ class WeComChannel:
                 message.response_code,
             )
         now = datetime.fromtimestamp(self._clock(), UTC)
-        assert self._db is not None  # routes() refuses a send-only channel
-        async with self._db.session() as session:
-            if not await claim_receipt(
-                session, CHANNEL_WECOM, f"nonce:{_digest(timestamp, nonce)}", now
-            ):
-                log.warning("拒绝重放的企业微信回调（nonce 已用过）")
-                return False
-            if not await claim_receipt(session, CHANNEL_WECOM, identity, now):
-                log.info("忽略企业微信重复推送的消息（%s）", message.msg_type)
-                return False
-        return True
+        nonce_key = f"nonce:{_digest(timestamp, nonce)}"
+        taken = await self._inbox.claim(nonce_key, identity, now=now)
+        if taken == nonce_key:
+            log.warning("拒绝重放的企业微信回调（nonce 已用过）")
+        elif taken is not None:
+            log.info("忽略企业微信重复推送的消息（%s）", message.msg_type)
+        return taken is None
 
     # --- background handling --------------------------------------------------------------------
-
-    def _schedule(self, message: CallbackMessage) -> None:
-        """Queue ``message`` behind the same user's earlier ones."""
-        user = message.from_user
-        previous = self._last_of_user.get(user)
-        task = asyncio.create_task(self._run_after(previous, message), name=f"wecom:{user}")
-        self._last_of_user[user] = task
-        self._tasks.add(task)
-
-        def done(finished: asyncio.Task[None]) -> None:
-            self._tasks.discard(finished)
-            if self._last_of_user.get(user) is finished:
-                del self._last_of_user[user]
-
-        task.add_done_callback(done)
-
-    async def _run_after(
-        self, previous: asyncio.Task[None] | None, message: CallbackMessage
-    ) -> None:
-        if previous is not None:
-            await asyncio.wait([previous])
-        async with self._semaphore:
-            try:
-                await self._handle(message)
-            except Exception:
-                log.exception("处理企业微信消息失败（%s）", message.msg_type)
 
     def _received_at(self, message: CallbackMessage) -> datetime:
         now = self._clock()
@@ -535,19 +463,16 @@ class WeComChannel:
         else:
             await self._guarded(user, self.client.send_text(user, ONLY_TEXT_MESSAGE))
             return
-        try:
-            replies = await self._dispatcher.handle(inbound)
-        except Exception:
-            log.exception("处理消息出错：%s", address)
-            await self._guarded(user, self.client.send_text(user, APOLOGY_MESSAGE))
-            return
-        try:
-            for reply in replies:
-                if await self._render(user, reply, response_code if reply.replace else None):
-                    response_code = None  # a response code updates the card once
-        except (WeComError, ValueError):
-            log.exception("向企业微信发送回复失败：%s", address)
-            await self._guarded(user, self.client.send_text(user, APOLOGY_MESSAGE))
+        unused = [response_code]  # a response code updates the card once
+
+        async def render(reply: Reply) -> None:
+            if await self._render(user, reply, unused[0] if reply.replace else None):
+                unused[0] = None
+
+        async def apologize() -> None:
+            await self.client.send_text(user, APOLOGY_MESSAGE)
+
+        await converse(self._dispatcher, inbound, render, apologize)
 
     @staticmethod
     async def _guarded(user: str, call: Awaitable[object]) -> None:

@@ -26,7 +26,6 @@ from bot.domain.deadlines import (
     KIND_LABELS,
     KIND_WORDS,
     DeadlineKind,
-    PlanDefaults,
     apply_overrides,
     check_shift,
     format_offsets,
@@ -34,12 +33,13 @@ from bot.domain.deadlines import (
     parse_offsets,
 )
 from bot.domain.periods import half, year
-from bot.domain.workdays import WorkdayCalendar, describe_day
+from bot.domain.workdays import describe_day
 from bot.messages import Reply
 from bot.reminders.plan import due_between
 from bot.reminders.texts import RECORD_NOW_LABEL, parse_button, periods_title
 from handlers import texts
-from handlers.context import Context, normalize_answer, reply
+from handlers.context import Context, reply
+from handlers.steps import normalize_answer
 from storage.queries.deadlines import (
     deadline_setting,
     reset_deadline_setting,
@@ -87,7 +87,7 @@ def is_record_now(ctx: Context) -> bool:
     return ctx.state is None and normalize_answer(ctx.inbound.text) == RECORD_NOW_LABEL
 
 
-async def record_now(ctx: Context) -> list[Reply]:
+async def record_now(ctx: Context, argument: str = "") -> list[Reply]:
     """Answer "现在登记" with a prompt and examples; a forged or foreign press is refused."""
     if ctx.member is None:
         return [reply(texts.STRANGER)]
@@ -130,10 +130,10 @@ async def remind(ctx: Context, argument: str) -> list[Reply]:
 # --- /deadlines ------------------------------------------------------------------------------
 
 
-async def deadlines(
-    ctx: Context, argument: str, defaults: PlanDefaults, calendar: WorkdayCalendar
-) -> list[Reply]:
-    """``/deadlines [kind value | 提前 N,N | 默认]`` (see the module docstring)."""
+async def deadlines(ctx: Context, argument: str) -> list[Reply]:
+    """``/deadlines [kind value | 提前 N,N | 默认]`` (see the module docstring), on top of the
+    bot-wide defaults (``ctx.reminder_defaults``) and working days (``ctx.calendar``)."""
+    defaults, calendar = ctx.reminder_defaults, ctx.calendar
     affiliation = ctx.reporting_affiliation
     if ctx.member is None or affiliation is None:
         return [reply(texts.ONLY_SECRETARY.format(command="/deadlines"))]

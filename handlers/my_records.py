@@ -1,16 +1,17 @@
-"""``/list`` (my records this quarter, numbered) and ``/delete N`` (with a confirmation)."""
+"""My records: ``/list`` (my records this quarter, numbered) and ``/delete N`` (with a
+confirmation)."""
 
 from __future__ import annotations
 
 from bot.domain.periods import current_quarter
 from bot.messages import Reply
 from handlers import texts
-from handlers.context import Context, StepChoice, reply
+from handlers.context import Context, reply
+from handlers.steps import Pressed, StepChoice, StepHandler
 from storage.models import ActivityRecord, RecordStatus
 from storage.queries.records import records_of_reporter, soft_delete_record
 
 CONFIRM_DELETE = "confirm_delete"
-STEPS = (CONFIRM_DELETE,)
 
 
 def record_line(record: ActivityRecord) -> str:
@@ -31,7 +32,7 @@ async def _my_quarter(ctx: Context) -> list[ActivityRecord]:
     return list(await records_of_reporter(ctx.session, ctx.member.id, quarter.start, quarter.end))
 
 
-async def list_records(ctx: Context) -> list[Reply]:
+async def list_records(ctx: Context, argument: str) -> list[Reply]:
     """``/list``."""
     if ctx.member is None:
         return [reply(texts.STRANGER)]
@@ -62,15 +63,16 @@ async def delete(ctx: Context, argument: str) -> list[Reply]:
     return [reply(texts.DELETE_CONFIRM.format(line=record_line(record)), buttons)]
 
 
-async def on_step(ctx: Context, action: str | None) -> list[Reply]:
+async def on_confirm_delete(ctx: Context, pressed: Pressed | None) -> list[Reply]:
     """The answer to the delete confirmation."""
-    pressed = ctx.inbound.choice is not None
+    action = pressed.action if pressed else None
+    replace = ctx.inbound.choice is not None
     if action == "delete" and ctx.member is not None:
         record_id = int(ctx.step_data()["record_id"])
         await ctx.leave()
         record = await ctx.session.get(ActivityRecord, record_id)
         if record is None or record.reporter_id != ctx.member.id:
-            return [reply(texts.STALE_BUTTON, replace=pressed)]
+            return [reply(texts.STALE_BUTTON, replace=replace)]
         line = record_line(record)
         await soft_delete_record(ctx.session, record_id, ctx.now)
         await ctx.audit(
@@ -79,8 +81,12 @@ async def on_step(ctx: Context, action: str | None) -> list[Reply]:
             f"activity_record:{record.id}",
             {"activity_type": record.activity_type, "occurred_on": record.occurred_on.isoformat()},
         )
-        return [reply(texts.DELETED.format(line=line), replace=pressed)]
+        return [reply(texts.DELETED.format(line=line), replace=replace)]
     if action == "cancel":
         await ctx.leave()
-        return [reply(texts.CANCELLED, replace=pressed)]
+        return [reply(texts.CANCELLED, replace=replace)]
     return [reply("请选择“确认删除”或“取消”。", ctx.current_buttons())]
+
+
+#: This conversation's steps (see :mod:`handlers.steps`).
+STEPS: dict[str, StepHandler] = {CONFIRM_DELETE: on_confirm_delete}

@@ -9,23 +9,15 @@ each update to the same PTB handlers (``Application.process_update``):
 
 * a text message (commands and ``/start CODE`` deep links included) becomes
   ``Inbound(address=Address("telegram", str(chat_id), str(user_id)), text=..., display_name=full
-  name, message_id=str(message_id), bot_username=..., received_at=message.date in UTC)``. In group
+  name, message_id=str(message_id), start_link=<t.me deep link>, received_at=message.date in
+  UTC)``. In group
   chats ``/cmd@this_bot`` arrives as ``/cmd``; commands addressed to another bot are ignored;
 * a button press becomes ``Inbound(..., text="", choice=callback_data, message_id=<id of the
   message carrying the button>)``, after the callback query has been answered;
 * any other message (sticker, photo, voice...) in a private chat is answered with
   :data:`ONLY_TEXT_MESSAGE` without reaching the dispatcher.
 
-Outbound, per :class:`~bot.messages.Reply`:
-
-* text is split with :func:`~bot.channels.splitting.split_text` into messages of at most
-  :data:`MESSAGE_LIMIT` UTF-16 code units; the inline keyboard (rows of ``Choice`` ->
-  ``InlineKeyboardButton(label, callback_data=data)``) goes on the last message;
-* a document is sent with ``sendDocument``, the text as its caption if it fits
-  :data:`CAPTION_LIMIT`, otherwise as messages before the document;
-* ``replace=True`` after a button press edits the message that carried the button
-  (``editMessageText``); "message is not modified" is ignored; any other failure of the edit
-  sends the reply as a new message.
+Outbound rendering is :mod:`.outbox`.
 
 Long polling processes updates one at a time in arrival order (PTB's default
 ``concurrent_updates=False``), which keeps each chat's messages in order. A dispatcher or rendering
@@ -50,7 +42,7 @@ processes serving one bot behind a load balancer; conversation state is in the d
   answered 200 and not handled again (a database failure: 503);
 * the update is then answered with an empty 200 at once and processed by a background task
   through ``Application.process_update``: per chat in arrival order, at most ``max_concurrency``
-  chats at once;
+  chats at once (the intake is :class:`bot.channels.inbox.Inbox`, shared with WeCom);
 * :meth:`TelegramChannel.stop` refuses new requests (503), waits up to ``stop_timeout`` seconds
   for the updates in flight (their replies included), then closes. It does not delete the
   webhook unless ``delete_webhook_on_stop`` (another process may still serve it); switching back
@@ -62,39 +54,25 @@ Receipts older than ``receipt_ttl`` (2 days) are deleted: Telegram keeps an unde
 at most 24 hours (Bot API "Getting updates") and only reuses update ids after a week without
 updates (Bot API "Update": "chosen randomly instead of sequentially").
 
-Limits (https://core.telegram.org/bots/api): message text 1-4096 characters (``sendMessage``),
-caption 0-1024 characters (``sendDocument``), ``callback_data`` 1-64 bytes
-(``InlineKeyboardButton``), command 1-32 of ``[a-z0-9_]`` and description 1-256 characters
-(``BotCommand``). A 429 answer carries ``parameters.retry_after`` seconds; PTB raises
-``telegram.error.RetryAfter`` for it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import re
 import secrets
-import warnings
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from telegram import (
-    BotCommand,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InputFile,
-    Message,
-    Update,
-)
-from telegram.constants import ChatAction, MessageLimit
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram import BotCommand, Message, Update
+from telegram.constants import ChatAction
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -103,62 +81,18 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBDeprecationWarning
 
-from bot.channels.splitting import split_text, utf16_size
-from bot.http import BodyTooLarge, prune_receipts, read_body
-from bot.messages import CHANNEL_TELEGRAM, Address, Dispatcher, Inbound, Reply, SendError
+from bot.channels.base import APOLOGY_MESSAGE, ONLY_TEXT_MESSAGE, converse
+from bot.channels.inbox import Inbox, Refused
+from bot.channels.telegram.outbox import Outbox, send_error
+from bot.messages import CHANNEL_TELEGRAM, Address, Dispatcher, Inbound, Reply
 from bot.settings import Settings
 from storage.database import Database
-from storage.queries.receipts import claim_receipt
-
-__all__ = [
-    "ALLOWED_UPDATES",
-    "APOLOGY_MESSAGE",
-    "BOT_COMMANDS",
-    "CAPTION_LIMIT",
-    "MESSAGE_LIMIT",
-    "ONLY_TEXT_MESSAGE",
-    "SECRET_HEADER",
-    "WEBHOOK_MAX_BODY",
-    "SendError",
-    "TelegramChannel",
-    "file_base_url",
-    "webhook_path",
-]
 
 logger = logging.getLogger(__name__)
 
-#: The command menu set with ``setMyCommands`` at start: ``(command, description)`` pairs.
-#: Commands are 1-32 characters of ``[a-z0-9_]``, descriptions 1-256 characters (Bot API
-#: ``BotCommand``).
-BOT_COMMANDS: Final[tuple[tuple[str, str], ...]] = (
-    ("start", "开始使用/加入支部"),
-    ("help", "使用说明"),
-    ("list", "本季度我的记录"),
-    ("delete", "删除记录（/delete 编号）"),
-    ("report", "生成党建工作总结草稿"),
-    ("invite", "生成邀请码"),
-    ("remind", "报送提醒开关（/remind on 或 off）"),
-    ("deadlines", "查看或调整报送截止日期"),
-    ("cancel", "取消当前操作"),
-)
-
 #: Update kinds requested from ``getUpdates``; others are never delivered.
 ALLOWED_UPDATES: Final[tuple[str, ...]] = (Update.MESSAGE, Update.CALLBACK_QUERY)
-
-#: Most characters in one message (Bot API ``sendMessage.text``: 1-4096 after entity parsing).
-#: Measured in UTF-16 code units, which is never less than characters.
-MESSAGE_LIMIT: Final[int] = int(MessageLimit.MAX_TEXT_LENGTH)
-
-#: Most characters in a document caption (Bot API ``sendDocument.caption``: 0-1024).
-CAPTION_LIMIT: Final[int] = int(MessageLimit.CAPTION_LENGTH)
-
-ONLY_TEXT_MESSAGE: Final[str] = "目前只能识别文字消息，请用文字描述活动情况。"
-APOLOGY_MESSAGE: Final[str] = "抱歉，处理这条消息时出错了，请稍后再试。"
-
-#: Sent when a reply has buttons but no text (Telegram rejects an empty message).
-EMPTY_TEXT_WITH_CHOICES: Final[str] = "请选择："
 
 #: The header carrying ``setWebhook.secret_token`` on every webhook request (Bot API
 #: "setWebhook": "a header “X-Telegram-Bot-Api-Secret-Token” with the secret token as content").
@@ -169,9 +103,6 @@ SECRET_HEADER: Final[str] = "X-Telegram-Bot-Api-Secret-Token"
 WEBHOOK_MAX_BODY: Final[int] = 1024 * 1024
 
 _LEADING_COMMAND = re.compile(r"^(/[A-Za-z0-9_]+)@([A-Za-z0-9_]+)")
-_NOT_MODIFIED = "message is not modified"
-
-_T = TypeVar("_T")
 
 
 def file_base_url(base_url: str) -> str:
@@ -193,44 +124,11 @@ def webhook_path(url: str) -> str:
     return urlsplit(url).path or "/"
 
 
-class _Refused(Exception):
-    """A webhook request refused with an HTTP status (logged at warning level)."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
-
-
-def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    """Rows of choices as an inline keyboard (rows kept, empty rows dropped), or ``None``."""
-    rows = [
-        [InlineKeyboardButton(choice.label, callback_data=choice.data) for choice in row]
-        for row in reply.choices
-        if row
-    ]
-    return InlineKeyboardMarkup(rows) if rows else None
-
-
 def _as_utc(moment: datetime) -> datetime:
     """PTB gives aware datetimes (UTC unless ``Defaults.tzinfo``); a naive one is taken as UTC."""
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
-
-
-def _retry_seconds(error: RetryAfter) -> float:
-    """``retry_after`` in seconds (PTB 22.2+ warns when it hands out an int; we accept both)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        wait = error.retry_after
-    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-
-
-def _send_error(error: TelegramError) -> SendError:
-    if isinstance(error, RetryAfter):
-        return SendError(str(error), permanent=False, retry_after=_retry_seconds(error))
-    return SendError(str(error), permanent=isinstance(error, Forbidden | BadRequest))
 
 
 class TelegramChannel:
@@ -258,7 +156,8 @@ class TelegramChannel:
             used; the file URL is derived with :func:`file_base_url`. ``telegram_webhook_url``
             and ``telegram_webhook_secret`` select webhook mode.
         dispatcher: gets one :class:`Inbound` per text message or button press.
-        commands: the command menu, ``(command, description)`` pairs; ``()`` leaves it alone.
+        commands: the command menu, ``(command, description)`` pairs; ``None`` (default): the
+            dispatcher's :meth:`~bot.messages.Dispatcher.menu`; ``()`` leaves it alone.
         poll_timeout: seconds one ``getUpdates`` long poll may wait on the server.
         max_retry_after: a 429 answer asking to wait at most this many seconds is waited out
             and the call retried (twice at most); longer waits fail at once.
@@ -285,7 +184,7 @@ class TelegramChannel:
         settings: Settings,
         dispatcher: Dispatcher,
         *,
-        commands: Sequence[tuple[str, str]] = BOT_COMMANDS,
+        commands: Sequence[tuple[str, str]] | None = None,
         poll_timeout: float = 30.0,
         max_retry_after: float = 10.0,
         typing_after: float = 1.0,
@@ -302,24 +201,24 @@ class TelegramChannel:
             # Settings refuse this too; a copy made with model_copy() is not validated again
             raise ValueError("Webhook 模式必须设置 DJBOT_TELEGRAM_WEBHOOK_SECRET")
         self._dispatcher = dispatcher
-        self._commands = tuple(commands)
+        self._commands = None if commands is None else tuple(commands)
         self._poll_timeout = poll_timeout
-        self._max_retry_after = max_retry_after
         self._typing_after = typing_after
         self._bot_username: str | None = None
         self._webhook_url = settings.telegram_webhook_url
         self._webhook_secret = settings.telegram_webhook_secret.encode("ascii", "replace")
         self._db = db
-        self._semaphore = asyncio.Semaphore(max_concurrency)
-        self._max_pending = max_pending
-        self._stop_timeout = stop_timeout
         self._delete_webhook_on_stop = delete_webhook_on_stop
-        self._receipt_ttl = receipt_ttl
-        self._accepting = False
         self._webhook_set = False
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._last_of_chat: dict[int, asyncio.Task[None]] = {}
-        self._sweeper: asyncio.Task[None] | None = None
+        self._inbox = Inbox(
+            db,
+            CHANNEL_TELEGRAM,
+            label="Telegram 更新",
+            max_concurrency=max_concurrency,
+            max_pending=max_pending,
+            stop_timeout=stop_timeout,
+            receipt_ttl=receipt_ttl,
+        )
         builder = (
             ApplicationBuilder()
             .token(settings.telegram_token)
@@ -341,8 +240,7 @@ class TelegramChannel:
             )
         )
         self._application.add_error_handler(self._on_error)
-
-    # --- lifecycle ------------------------------------------------------------------------------
+        self._out = Outbox(self._application.bot, max_retry_after)
 
     @property
     def application(self) -> Application[Any, Any, Any, Any, Any, Any]:
@@ -360,6 +258,15 @@ class TelegramChannel:
     def webhook_mode(self) -> bool:
         """``True`` when updates arrive by webhook (``telegram_webhook_url`` is set)."""
         return bool(self._webhook_url)
+
+    def start_link(self, payload: str) -> str:
+        """The deep link that opens this bot with ``/start <payload>`` (Bot API "Deep linking":
+        ``https://t.me/<bot username>?start=<payload>``, payload 1-64 of ``A-Z a-z 0-9 _ -``).
+
+        Raises:
+            RuntimeError: before :meth:`start` or :meth:`open` (the username comes from getMe).
+        """
+        return f"https://t.me/{self.bot_username}?start={payload}"
 
     def routes(self) -> list[web.RouteDef]:
         """The webhook route for :class:`bot.http.WebServer`: ``POST`` at the path of
@@ -392,9 +299,10 @@ class TelegramChannel:
         try:
             await application.initialize()
             self._bot_username = application.bot.username
-            if self._commands:
+            commands = self._dispatcher.menu() if self._commands is None else self._commands
+            if commands:
                 try:
-                    menu = [BotCommand(name, description) for name, description in self._commands]
+                    menu = [BotCommand(name, description) for name, description in commands]
                     await application.bot.set_my_commands(menu)
                 except TelegramError:
                     logger.exception("Telegram 命令菜单设置失败（setMyCommands），继续运行")
@@ -418,7 +326,7 @@ class TelegramChannel:
     async def _start_webhook(self) -> None:
         """``setWebhook`` with the secret (Bot API "setWebhook"); then accept requests."""
         bot = self._application.bot
-        await self._retrying(
+        await self._out.retrying(
             partial(
                 bot.set_webhook,
                 self._webhook_url,
@@ -428,11 +336,7 @@ class TelegramChannel:
             )
         )
         self._webhook_set = True
-        self._accepting = True
-        assert self._db is not None  # webhook mode requires it (checked above)
-        self._sweeper = asyncio.create_task(
-            prune_receipts(self._db, CHANNEL_TELEGRAM, self._receipt_ttl), name="telegram-receipts"
-        )
+        self._inbox.open()
         logger.info(
             "Telegram 机器人 @%s 已设置 Webhook，在 %s 接收消息",
             self._bot_username,
@@ -446,13 +350,7 @@ class TelegramChannel:
         new requests (503), wait up to ``stop_timeout`` seconds for the updates in flight
         (cancelling, and logging, the rest), ``deleteWebhook`` only if asked to. Idempotent.
         """
-        self._accepting = False
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
-            self._sweeper = None
-        await self._drain_webhook_updates()
+        await self._inbox.close()
         application = self._application
         webhook_set, self._webhook_set = self._webhook_set, False
         if webhook_set and self._delete_webhook_on_stop:
@@ -510,116 +408,45 @@ class TelegramChannel:
         processed or stored for a refused request.
         """
         try:
-            if not self._accepting:
-                raise _Refused(503, "正在停止，请稍后重试")
+            if not self._inbox.accepting:
+                raise Refused(503, "正在停止，请稍后重试")
             given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "replace")
             if not secrets.compare_digest(given, self._webhook_secret):
-                raise _Refused(403, f"{SECRET_HEADER} 缺失或不正确")
-            body = await self._read_body(request)
+                raise Refused(403, f"{SECRET_HEADER} 缺失或不正确")
+            body = await self._inbox.read_body(request, WEBHOOK_MAX_BODY)
             update = self._parse_update(body)
-            if len(self._tasks) >= self._max_pending:
-                raise _Refused(503, "待处理的更新过多")
-            if not await self._claim(update.update_id):
+            self._inbox.check_room()
+            key = f"update:{update.update_id}"
+            if await self._inbox.claim(key, now=datetime.now(UTC)) is not None:
                 logger.info("忽略 Telegram 重复推送的更新 %s", update.update_id)
                 return web.Response(text="")
-        except _Refused as refused:
-            logger.warning(
-                "拒绝 Telegram Webhook 请求 %s %s：%s（来自 %s）",
-                request.method,
-                request.path,
-                refused.reason,
-                request.remote,
-            )
-            return web.Response(status=refused.status, text=refused.reason)
-        self._schedule(update)
+        except Refused as refused:
+            return self._inbox.refuse(request, refused)
+        chat = update.effective_chat
+        self._inbox.submit(
+            chat.id if chat is not None else f"update:{update.update_id}",
+            partial(self._application.process_update, update),
+            name=f"telegram-update:{update.update_id}",
+        )
         return web.Response(text="")
-
-    @staticmethod
-    async def _read_body(request: web.Request) -> bytes:
-        """The body, refused (413) past :data:`WEBHOOK_MAX_BODY` bytes without holding more."""
-        try:
-            return await read_body(request, WEBHOOK_MAX_BODY)
-        except BodyTooLarge as exc:
-            raise _Refused(413, "请求体过大") from exc
 
     def _parse_update(self, body: bytes) -> Update:
         """A JSON object with a non-negative integer ``update_id``, as a PTB ``Update`` (400)."""
         try:
             data = json.loads(body)
         except ValueError as exc:
-            raise _Refused(400, "请求体不是 JSON") from exc
+            raise Refused(400, "请求体不是 JSON") from exc
         update_id = data.get("update_id") if isinstance(data, dict) else None
         if type(update_id) is not int or not 0 <= update_id < 2**53:
-            raise _Refused(400, "请求体不是 Telegram Update（缺少整数 update_id）")
+            raise Refused(400, "请求体不是 Telegram Update（缺少整数 update_id）")
         try:
             return Update.de_json(data, self._application.bot)
         except Exception as exc:  # PTB raises TypeError/KeyError/ValueError on bad shapes
-            raise _Refused(400, f"无法解析 Telegram Update：{type(exc).__name__}") from exc
-
-    async def _claim(self, update_id: int) -> bool:
-        """Claim ``update:<update_id>``; ``False`` if any process claimed it before (503 when
-        the database fails, so Telegram delivers it again)."""
-        assert self._db is not None  # routes() and start() refuse webhook mode without one
-        try:
-            async with self._db.session() as session:
-                return await claim_receipt(
-                    session, CHANNEL_TELEGRAM, f"update:{update_id}", datetime.now(UTC)
-                )
-        except Exception as exc:
-            logger.exception("记录 Telegram 更新 %s 失败", update_id)
-            raise _Refused(503, "数据库暂时不可用") from exc
-
-    def _schedule(self, update: Update) -> None:
-        """Process ``update`` in the background, behind the same chat's earlier updates."""
-        chat = update.effective_chat
-        chat_id = chat.id if chat is not None else None
-        previous = self._last_of_chat.get(chat_id) if chat_id is not None else None
-        task = asyncio.create_task(
-            self._process_after(previous, update), name=f"telegram-update:{update.update_id}"
-        )
-        self._tasks.add(task)
-        if chat_id is not None:
-            self._last_of_chat[chat_id] = task
-
-        def done(finished: asyncio.Task[None]) -> None:
-            self._tasks.discard(finished)
-            if chat_id is not None and self._last_of_chat.get(chat_id) is finished:
-                del self._last_of_chat[chat_id]
-
-        task.add_done_callback(done)
-
-    async def _process_after(self, previous: asyncio.Task[None] | None, update: Update) -> None:
-        if previous is not None:
-            await asyncio.wait([previous])
-        async with self._semaphore:
-            try:
-                # the polling path too: PTB's update fetcher calls process_update
-                await self._application.process_update(update)
-            except Exception:
-                logger.exception("处理 Telegram 更新 %s 出错", update.update_id)
+            raise Refused(400, f"无法解析 Telegram Update：{type(exc).__name__}") from exc
 
     async def drain(self) -> None:
         """Wait until every webhook update taken in so far has been processed (tests)."""
-        while self._tasks:
-            await asyncio.wait(set(self._tasks))
-
-    async def _drain_webhook_updates(self) -> None:
-        """Wait up to ``stop_timeout`` seconds for the webhook updates in flight; cancel the
-        rest (logged with their update ids: Telegram will not send them again)."""
-        if not self._tasks:
-            return
-        logger.info("等待 %d 条 Telegram 更新处理完毕……", len(self._tasks))
-        _, pending = await asyncio.wait(set(self._tasks), timeout=self._stop_timeout)
-        if pending:
-            logger.error(
-                "停止时仍有 %d 条 Telegram 更新未处理完（%s 秒超时），已放弃：%s",
-                len(pending),
-                self._stop_timeout,
-                ", ".join(sorted(task.get_name() for task in pending)),
-            )
-            for task in pending:
-                task.cancel()
-            await asyncio.wait(pending)
+        await self._inbox.drain()
 
     # --- outside a conversation -----------------------------------------------------------------
 
@@ -634,9 +461,9 @@ class TelegramChannel:
         if address.channel != CHANNEL_TELEGRAM:
             raise ValueError(f"not a Telegram address: {address}")
         try:
-            await self._render(int(address.chat_id), reply)
+            await self._out.render(int(address.chat_id), reply)
         except TelegramError as error:
-            raise _send_error(error) from error
+            raise send_error(error) from error
 
     # --- inbound --------------------------------------------------------------------------------
 
@@ -652,7 +479,7 @@ class TelegramChannel:
             text=text,
             display_name=message.from_user.full_name,
             message_id=str(message.message_id),
-            bot_username=self._bot_username,
+            start_link=self.start_link,
             received_at=_as_utc(message.date),
         )
         await self._dispatch(inbound, message.chat.id, None)
@@ -675,7 +502,7 @@ class TelegramChannel:
             choice=query.data,
             display_name=query.from_user.full_name,
             message_id=str(message.message_id),
-            bot_username=self._bot_username,
+            start_link=self.start_link,
         )
         # An InaccessibleMessage (older than 48 hours) cannot be edited: reply anew.
         editable = message.message_id if isinstance(message, Message) else None
@@ -686,7 +513,7 @@ class TelegramChannel:
         if message is None:
             return
         try:
-            await self._retrying(
+            await self._out.retrying(
                 partial(self._application.bot.send_message, message.chat.id, ONLY_TEXT_MESSAGE)
             )
         except TelegramError:
@@ -705,24 +532,22 @@ class TelegramChannel:
         return match.group(1) + text[match.end() :]
 
     async def _dispatch(self, inbound: Inbound, chat_id: int, edit_message_id: int | None) -> None:
-        """Hand ``inbound`` to the dispatcher and render its replies; never raises."""
-        typing = asyncio.create_task(self._show_typing(chat_id), name=f"typing:{chat_id}")
-        try:
-            replies = await self._dispatcher.handle(inbound)
-        except Exception:
-            logger.exception("处理消息出错：%s", inbound.address)
-            await self._apologize(chat_id)
-            return
-        finally:
-            typing.cancel()
-        try:
-            for reply in replies:
-                await self._render(chat_id, reply, edit_message_id=edit_message_id)
-                if reply.replace:
-                    edit_message_id = None  # only the first replacing reply edits the card
-        except Exception:
-            logger.exception("发送回复出错：%s", inbound.address)
-            await self._apologize(chat_id)
+        """Hand ``inbound`` to the dispatcher and render its replies; never raises. Only the first
+        replacing reply edits the pressed card."""
+        editable = [edit_message_id]
+
+        async def render(reply: Reply) -> None:
+            await self._out.render(chat_id, reply, edit_message_id=editable[0])
+            if reply.replace:
+                editable[0] = None
+
+        await converse(
+            self._dispatcher,
+            inbound,
+            render,
+            partial(self._apologize, chat_id),
+            while_waiting=partial(self._show_typing, chat_id),
+        )
 
     async def _show_typing(self, chat_id: int) -> None:
         """After ``typing_after`` seconds of dispatcher work, show "typing…" until cancelled.
@@ -739,103 +564,4 @@ class TelegramChannel:
             await asyncio.sleep(4.5)
 
     async def _apologize(self, chat_id: int) -> None:
-        try:
-            await self._application.bot.send_message(chat_id, APOLOGY_MESSAGE)
-        except TelegramError:
-            logger.exception("发送致歉消息失败（chat %s）", chat_id)
-
-    # --- outbound -------------------------------------------------------------------------------
-
-    async def _render(
-        self, chat_id: int, reply: Reply, *, edit_message_id: int | None = None
-    ) -> None:
-        """Send (or, with ``replace`` and a card to edit, edit in) one reply."""
-        markup = _keyboard(reply)
-        if reply.document is not None:
-            await self._send_with_document(chat_id, reply, markup)
-            return
-        text = reply.text
-        if not text.strip(" \t\r\n"):
-            if markup is None:
-                logger.warning("忽略空回复（chat %s）", chat_id)
-                return
-            text = EMPTY_TEXT_WITH_CHOICES
-        chunks = split_text(text, MESSAGE_LIMIT, size=utf16_size)
-        if reply.replace and edit_message_id is not None:
-            first_markup = markup if len(chunks) == 1 else None
-            if await self._edit(chat_id, edit_message_id, chunks[0], first_markup):
-                chunks = chunks[1:]
-        await self._send_chunks(chat_id, chunks, markup)
-
-    async def _send_chunks(
-        self, chat_id: int, chunks: Sequence[str], markup: InlineKeyboardMarkup | None
-    ) -> None:
-        bot = self._application.bot
-        for index, chunk in enumerate(chunks):
-            last = index == len(chunks) - 1
-            await self._retrying(
-                partial(bot.send_message, chat_id, chunk, reply_markup=markup if last else None)
-            )
-
-    async def _edit(
-        self, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None
-    ) -> bool:
-        """Edit a card in place; ``False`` if the caller should send the text anew instead."""
-        bot = self._application.bot
-        try:
-            await self._retrying(
-                partial(
-                    bot.edit_message_text,
-                    text,
-                    chat_id=chat_id,
-                    message_id=message_id,
-                    reply_markup=markup,
-                )
-            )
-        except BadRequest as error:
-            if _NOT_MODIFIED in error.message.lower():
-                return True
-            logger.warning("编辑消息失败，改为发送新消息：%s", error.message)
-            return False
-        except Forbidden:
-            raise
-        except TelegramError as error:
-            logger.warning("编辑消息失败，改为发送新消息：%s", error.message)
-            return False
-        return True
-
-    async def _send_with_document(
-        self, chat_id: int, reply: Reply, markup: InlineKeyboardMarkup | None
-    ) -> None:
-        document = reply.document
-        assert document is not None
-        text = reply.text.strip(" \t\r\n")
-        caption: str | None = None
-        if text and utf16_size(text) <= CAPTION_LIMIT:
-            caption = text
-        elif text:
-            await self._send_chunks(chat_id, split_text(text, MESSAGE_LIMIT, size=utf16_size), None)
-        upload = InputFile(document.content, filename=document.filename)
-        if document.mime_type != "application/octet-stream":
-            upload.mimetype = document.mime_type
-        bot = self._application.bot
-        await self._retrying(
-            partial(bot.send_document, chat_id, upload, caption=caption, reply_markup=markup)
-        )
-
-    async def _retrying(self, call: Callable[[], Awaitable[_T]]) -> _T:
-        """Run one Bot API call, waiting out short flood-control pauses (429 ``retry_after``).
-
-        Only ``RetryAfter`` is retried: Telegram guarantees the request was not executed. Other
-        errors (a 502 may or may not have been executed) propagate, so nothing is sent twice.
-        """
-        for attempt in range(3):
-            try:
-                return await call()
-            except RetryAfter as error:
-                seconds = _retry_seconds(error)
-                if attempt == 2 or seconds > self._max_retry_after:
-                    raise
-                logger.warning("Telegram 限流，%.0f 秒后重试", seconds)
-                await asyncio.sleep(seconds)
-        raise AssertionError("unreachable")  # pragma: no cover
+        await self._application.bot.send_message(chat_id, APOLOGY_MESSAGE)
