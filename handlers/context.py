@@ -7,7 +7,7 @@ Buttons and steps are described in :mod:`handlers.steps`.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -153,3 +153,22 @@ class Context:
 def reply(text: str, choices: list[list[Choice]] | None = None, *, replace: bool = False) -> Reply:
     """Shorthand for a :class:`Reply`; ``replace`` only matters for a button press."""
     return Reply(text=text, choices=choices or [], replace=replace)
+
+
+#: A step's handler: the context and what was pressed (``None``: free text) -> the replies.
+StepHandler = Callable[[Context, Pressed | None], Awaitable[list[Reply]]]
+
+
+def merge_steps(*tables: Mapping[str, StepHandler]) -> dict[str, StepHandler]:
+    """One step table from the conversation modules' tables.
+
+    Raises:
+        ValueError: two modules name the same step.
+    """
+    merged: dict[str, StepHandler] = {}
+    for table in tables:
+        for name, handler in table.items():
+            if name in merged:
+                raise ValueError(f"step {name!r} is defined twice")
+            merged[name] = handler
+    return merged

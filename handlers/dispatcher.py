@@ -25,8 +25,7 @@ from bot.domain.workdays import WorkdayCalendar
 from bot.messages import Inbound, Reply
 from bot.reports.rendering import ReportTemplates
 from handlers import commands, my_records, onboarding, record_entry, reminder_settings, texts
-from handlers.context import Context, reply
-from handlers.steps import StepHandler, merge_steps
+from handlers.context import Context, StepHandler, merge_steps, reply
 from storage.database import Database
 from storage.queries.conversation import load_state
 from storage.queries.members import affiliations, member_by_identity

@@ -6,8 +6,8 @@ from __future__ import annotations
 from bot.domain.periods import current_quarter
 from bot.messages import Reply
 from handlers import texts
-from handlers.context import Context, reply
-from handlers.steps import Pressed, StepChoice, StepHandler
+from handlers.context import Context, StepHandler, reply
+from handlers.steps import Pressed, StepChoice
 from storage.models import ActivityRecord, RecordStatus
 from storage.queries.records import records_of_reporter, soft_delete_record
 

@@ -14,8 +14,8 @@ import re
 
 from bot.messages import Reply
 from handlers import texts
-from handlers.context import Context, reply
-from handlers.steps import Pressed, StepChoice, StepHandler
+from handlers.context import Context, StepHandler, reply
+from handlers.steps import Pressed, StepChoice
 from storage.models import Role
 from storage.queries.invites import create_invite, find_invite, use_invite
 from storage.queries.members import add_member, affiliations, grant_roles

@@ -15,9 +15,9 @@ from bot.domain.periods import current_quarter
 from bot.domain.reader import read_message
 from bot.messages import Reply
 from handlers import texts
-from handlers.context import Context, reply
+from handlers.context import Context, StepHandler, reply
 from handlers.drafts import STATUS_NAMES, Card, RecordDraft
-from handlers.steps import Pressed, StepChoice, StepHandler
+from handlers.steps import Pressed, StepChoice
 from handlers.values import parse_count, parse_date, parse_participants
 from storage.models import RecordStatus
 from storage.queries.records import add_record, records_of_reporter

@@ -2,7 +2,8 @@
 
 A conversation keeps python-telegram-bot's state-table idea (``shared/docs/architecture.md``) but
 stores its state in the database: each module names its steps and gives a handler per step in a
-``STEPS`` table (step name -> :data:`StepHandler`); the dispatcher merges the tables.
+``STEPS`` table (step name -> :data:`handlers.context.StepHandler`); the dispatcher merges
+the tables (:func:`handlers.context.merge_steps`).
 
 A step's buttons are :class:`StepChoice` objects: a label and an action, with an optional
 argument (``pick`` with ``2``: the third record). A button's data on the wire is
@@ -17,14 +18,11 @@ from __future__ import annotations
 
 import secrets
 import unicodedata
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from bot.messages import Choice, Inbound, Reply
-
-if TYPE_CHECKING:
-    from handlers.context import Context
+from bot.messages import Choice, Inbound
 
 #: Characters ignored when a typed answer is compared with a button label.
 _IGNORED = set(" \t\r\n　。.!！,，、“”\"'‘’「」【】[]()（）")
@@ -76,25 +74,6 @@ class Pressed:
                 of the stored step's own buttons are parsed).
         """
         return int(self.arg)
-
-
-#: A step's handler: the context and what was pressed (``None``: free text) -> the replies.
-StepHandler = Callable[["Context", Pressed | None], Awaitable[list[Reply]]]
-
-
-def merge_steps(*tables: Mapping[str, StepHandler]) -> dict[str, StepHandler]:
-    """One step table from the modules' tables.
-
-    Raises:
-        ValueError: two modules name the same step.
-    """
-    merged: dict[str, StepHandler] = {}
-    for table in tables:
-        for name, handler in table.items():
-            if name in merged:
-                raise ValueError(f"step {name!r} is defined twice")
-            merged[name] = handler
-    return merged
 
 
 def stored_buttons(choices: Sequence[Sequence[StepChoice]], numbers: bool) -> dict[str, Any]:
