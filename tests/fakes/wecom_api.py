@@ -598,20 +598,13 @@ async def running_wecom(
     dispatcher: Any, db: Any, **channel_options: Any
 ) -> AsyncIterator[WeComStack]:
     """Start the fake API, the channel and the HTTP server on an ephemeral port."""
+    from support import wecom_settings
+
     from bot.channels.wecom.channel import WeComChannel
     from bot.http import WebServer
-    from bot.settings import Settings
 
     async with FakeWeCom() as api:
-        settings = Settings(
-            wecom_corp_id=api.corp_id,
-            wecom_agent_id=api.agent_id,
-            wecom_secret=api.secret,
-            wecom_token=TEST_TOKEN,
-            wecom_aes_key=TEST_AES_KEY,
-            wecom_api_base_url=api.base_url,
-            _env_file=None,  # type: ignore[call-arg]
-        )
+        settings = wecom_settings(api)
         channel = WeComChannel(settings, dispatcher, db, **channel_options)
         server = WebServer("127.0.0.1", 0, db=db)
         server.add_routes(channel.routes())

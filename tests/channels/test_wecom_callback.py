@@ -16,6 +16,7 @@ import httpx
 import pytest
 from fakes.wecom_api import TEST_AES_KEY, TEST_TOKEN, WeComStack, running_wecom
 from sqlalchemy import func, select
+from support import wecom_settings
 
 from bot.channels.wecom.channel import ONLY_TEXT_MESSAGE, build_card, status_label
 from bot.channels.wecom.crypto import WXBizMsgCrypt
@@ -472,18 +473,9 @@ async def test_send_only_channel_for_reminders(scripted: Scripted) -> None:
     from fakes.wecom_api import FakeWeCom
 
     from bot.channels.wecom.channel import WeComChannel
-    from bot.settings import Settings
 
     async with FakeWeCom() as api:
-        settings = Settings(
-            wecom_corp_id=api.corp_id,
-            wecom_agent_id=api.agent_id,
-            wecom_secret=api.secret,
-            wecom_token=TEST_TOKEN,
-            wecom_aes_key=TEST_AES_KEY,
-            wecom_api_base_url=api.base_url,
-            _env_file=None,  # type: ignore[call-arg]
-        )
+        settings = wecom_settings(api)
         channel = WeComChannel(settings, scripted, None)
         with pytest.raises(RuntimeError):
             channel.routes()

@@ -8,15 +8,15 @@ import os
 from pathlib import Path
 
 import pytest
+from support import REPO
 
 from bot.domain.dates import find_dates, monday_of
 from bot.domain.numerals import parse_chinese, parse_int, to_halfwidth
 from bot.domain.reader import ParsedRecord, Reading, read_message
 from bot.domain.taxonomy import load_taxonomy
 
-HERE = Path(__file__).resolve().parent
-DEV_SET = Path(__file__).resolve().parents[2] / "shared" / "eval" / "messages-dev.jsonl"
-EXTRA_SET = HERE / "data" / "messages-extra.jsonl"
+DEV_SET = REPO.parent / "shared" / "eval" / "messages-dev.jsonl"
+EXTRA_SET = REPO / "tests" / "data" / "messages-extra.jsonl"
 FIELDS = ("activity_type", "count", "participants", "occurred_on", "status")
 THRESHOLD = 0.95
 

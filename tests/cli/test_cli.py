@@ -4,34 +4,10 @@ file in a temporary directory, no network."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-DJBOT = [sys.executable, "-m", "bot.cli"]
-REPO = Path(__file__).resolve().parents[1]
-
-
-def djbot(
-    tmp_path: Path, *args: str, stdin: str = "", env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("DJBOT_")} | {
-        "DJBOT_DATA_DIR": str(tmp_path / "data"),
-        "PYTHONPATH": str(REPO),
-    }
-    environment.update(env or {})
-    return subprocess.run(
-        [*DJBOT, *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=environment,
-        timeout=120,
-    )
+from support import djbot
 
 
 def test_newcomer_founds_records_and_reports_on_the_console(tmp_path: Path) -> None:

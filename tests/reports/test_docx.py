@@ -15,6 +15,7 @@ import pytest
 from docx.document import Document as WordDocument
 from docx.oxml.ns import qn
 from docx.shared import Length, Pt
+from support import REPO
 from test_report import TAXONOMY, add, new_org
 
 from bot.channels.harness import Harness
@@ -28,7 +29,6 @@ from handlers.dispatcher import ConversationDispatcher
 from storage.database import Database
 from storage.models import OrganizationKind
 
-REPO = Path(__file__).resolve().parents[1]
 RENDER = REPO / "scripts" / "render_docx.sh"
 
 

@@ -5,14 +5,12 @@ command line's plan; the settings."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import date, time
 from pathlib import Path
 
 import chinese_calendar
 import pytest
+from support import djbot
 
 from bot.domain.deadlines import (
     DEFAULT_RULES,
@@ -32,7 +30,6 @@ from bot.settings import Settings
 from storage.models import DeadlineSetting
 
 CALENDAR = WorkdayCalendar()
-REPO = Path(__file__).resolve().parents[1]
 
 
 def days(items: list, key: str) -> list[tuple[str, int]]:
@@ -144,21 +141,6 @@ def test_an_organizations_own_settings_lie_over_the_defaults() -> None:
     assert rules.shifts == {DeadlineKind.QUARTER: 5, DeadlineKind.YEAR: 0}
     assert rules.offsets == (3, 1)
     assert apply_overrides(DEFAULT_RULES, None) is DEFAULT_RULES
-
-
-def djbot(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("DJBOT_")} | {
-        "DJBOT_DATA_DIR": str(tmp_path / "data"),
-        "PYTHONPATH": str(REPO),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=environment,
-        timeout=120,
-    )
 
 
 def test_djbot_reminders_plan_json(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from fakes.telegram_api import FakeTelegram
 from sqlalchemy import select, update
+from support import wecom_settings
 
 from bot.channels.telegram import TelegramChannel
 from bot.domain.taxonomy import load_taxonomy
@@ -544,7 +545,7 @@ async def test_a_sweep_skips_while_another_process_holds_the_lock(
 async def test_a_wecom_member_is_reminded_through_wecom(
     db: Database, dispatcher: ConversationDispatcher
 ) -> None:
-    from fakes.wecom_api import TEST_AES_KEY, TEST_TOKEN, FakeWeCom
+    from fakes.wecom_api import FakeWeCom
 
     from bot.app import open_senders
 
@@ -561,15 +562,7 @@ async def test_a_wecom_member_is_reminded_through_wecom(
             now=JOINED,
         )
     async with FakeWeCom() as wecom:
-        settings = Settings(
-            wecom_corp_id=wecom.corp_id,
-            wecom_agent_id=wecom.agent_id,
-            wecom_secret=wecom.secret,
-            wecom_token=TEST_TOKEN,
-            wecom_aes_key=TEST_AES_KEY,
-            wecom_api_base_url=wecom.base_url,
-            _env_file=None,
-        )
+        settings = wecom_settings(wecom)
         opened = await open_senders(settings, dispatcher)
         try:
             assert set(opened.senders) == {"wecom"}

@@ -19,12 +19,12 @@ from pathlib import Path
 import pytest
 from fakes.telegram_api import FakeTelegram
 from sqlalchemy import select
+from support import REPO
 from test_delivery import seed
 
 from storage.database import Database
 from storage.models import ReminderSend, ReminderStatus
 
-REPO = Path(__file__).resolve().parents[1]
 TOKEN = "777002:REMINDER-kill"
 MEMBERS = 59
 CONCURRENCY = 4

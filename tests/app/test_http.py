@@ -8,10 +8,10 @@ import httpx
 import pytest
 from aiohttp import web
 from fakes.wecom_api import TEST_AES_KEY, TEST_TOKEN, CallbackPlayer, FakeWeCom
+from support import wecom_settings
 
 from bot.app import build_services, configured_channels, open_app
 from bot.http import WebServer
-from bot.settings import Settings
 from storage.database import Database
 
 
@@ -69,16 +69,8 @@ async def test_djbot_run_serves_wecom(tmp_path: Path) -> None:
     """``build_services`` with the WeCom settings: the channel and the HTTP server, which
     answers the admin console's URL check and /healthz."""
     async with FakeWeCom() as api:
-        settings = Settings(
-            database_url=f"sqlite:///{tmp_path / 'run.sqlite3'}",
-            wecom_corp_id=api.corp_id,
-            wecom_agent_id=api.agent_id,
-            wecom_secret=api.secret,
-            wecom_token=TEST_TOKEN,
-            wecom_aes_key=TEST_AES_KEY,
-            wecom_api_base_url=api.base_url,
-            http_port=0,
-            _env_file=None,  # type: ignore[call-arg]
+        settings = wecom_settings(
+            api, database_url=f"sqlite:///{tmp_path / 'run.sqlite3'}", http_port=0
         )
         assert configured_channels(settings) == ["wecom"]
         assert configured_channels(settings.model_copy(update={"wecom_secret": ""})) == []

@@ -23,6 +23,7 @@ import pytest
 from fakes.telegram_api import FakeTelegram
 from pydantic import ValidationError
 from sqlalchemy import func, select
+from support import REPO
 
 from bot.app import build_services, configured_channels, open_app
 from bot.channels.telegram import SECRET_HEADER, TelegramChannel
@@ -34,7 +35,6 @@ from handlers.dispatcher import ConversationDispatcher
 from storage.database import Database
 from storage.models import InboundReceipt
 
-REPO = Path(__file__).resolve().parents[1]
 TOKEN = "515151:WEBHOOK-test"
 SECRET = "Webhook_secret-0123456789abcdef"
 URL = "https://bot.example.org/telegram/webhook"

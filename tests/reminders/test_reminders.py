@@ -4,13 +4,11 @@ the reminder texts, and the command line's ``members import`` and ``reminders ru
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
+from support import djbot
 
 from bot.channels.harness import Harness
 from bot.domain.deadlines import DeadlineKind, PlanDefaults
@@ -39,7 +37,6 @@ from storage.queries.organizations import create_organization
 from storage.queries.reminders import SendKey, insert_rows, leading_member_ids, recipients
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # Friday 2026-11-20, 10:00 in Shanghai
-REPO = Path(__file__).resolve().parents[1]
 
 
 async def found(dispatcher: ConversationDispatcher) -> Harness:
@@ -247,23 +244,6 @@ def test_a_secretary_reminder_names_the_silent_and_the_gaps() -> None:
 
 
 # --- command line ----------------------------------------------------------------------------
-
-
-def djbot(
-    tmp_path: Path, *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("DJBOT_")} | {
-        "DJBOT_DATA_DIR": str(tmp_path / "data"),
-        "PYTHONPATH": str(REPO),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=environment | (env or {}),
-        timeout=120,
-    )
 
 
 def test_members_import_a_roster(tmp_path: Path) -> None:
