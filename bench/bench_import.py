@@ -18,27 +18,21 @@ import argparse
 import asyncio
 import csv
 import json
-import os
 import random
 import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from common import DJBOT, djbot_env, machine  # first: puts the repository on sys.path
 
-from bench_report import machine  # noqa: E402
-
-from bot.domain.taxonomy import load_taxonomy  # noqa: E402
-from bot.reports.importing import import_file  # noqa: E402
-from bot.settings import async_database_url  # noqa: E402
-from storage import migrate  # noqa: E402
-from storage.database import Database  # noqa: E402
-from storage.queries.organizations import create_organization  # noqa: E402
+from bot.domain.taxonomy import load_taxonomy
+from bot.reports.importing import import_file
+from bot.settings import async_database_url
+from storage import migrate
+from storage.database import Database
+from storage.queries.organizations import create_organization
 
 NOW = datetime(2026, 12, 31, 8, 0, tzinfo=UTC)
 HEADER = ["occurred_on", "activity_type", "count", "participants", "title", "reporter"]
@@ -103,9 +97,8 @@ async def in_process(url: str, path: Path) -> float:
 
 
 def command(url: str, path: Path) -> float:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJBOT_")}
-    env |= {"DJBOT_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
-    cli = [sys.executable, "-m", "bot.cli"]
+    env = djbot_env(url)
+    cli = DJBOT
     subprocess.run(
         [*cli, "org", "create", "基准测试党支部"], env=env, check=True, capture_output=True
     )

@@ -21,18 +21,14 @@ import datetime as dt
 import importlib
 import json
 import os
-import platform
 import random
 import shutil
 import statistics
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from common import ROOT, machine  # first: puts the repository on sys.path
 
 FIELDS = ("activity_type", "count", "participants", "occurred_on", "status")
 
@@ -348,19 +344,6 @@ def bench_libs() -> None:
 
 
 # ----------------------------------------------------------------------------- main
-
-
-def machine() -> str:
-    model = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    python = f"Python {platform.python_version()} ({sys.executable})"
-    return f"nproc {os.cpu_count()}, CPU {model}, {python}"
 
 
 def main(argv: list[str] | None = None) -> int:

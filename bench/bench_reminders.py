@@ -35,10 +35,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-for path in (ROOT, ROOT / "tests"):
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
+from common import ROOT  # first: puts the repository on sys.path
 
 TOKEN = "424242:BENCH-reminders"
 NOW = "2026-09-23T09:00:00+08:00"

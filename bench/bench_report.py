@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import platform
 import random
 import statistics
 import subprocess
@@ -28,22 +26,19 @@ import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from common import djbot_env, machine  # first: puts the repository on sys.path
 
-from bot.domain.periods import year  # noqa: E402
-from bot.domain.taxonomy import load_taxonomy  # noqa: E402
-from bot.reports.assembly import assemble_report  # noqa: E402
-from bot.reports.rendering import ReportTemplates  # noqa: E402
-from bot.settings import async_database_url  # noqa: E402
-from storage import migrate  # noqa: E402
-from storage.database import Database  # noqa: E402
-from storage.models import Organization  # noqa: E402
-from storage.queries.organizations import create_organization  # noqa: E402
-from storage.queries.records import insert_records  # noqa: E402
+from bot.domain.periods import year
+from bot.domain.taxonomy import load_taxonomy
+from bot.reports.assembly import assemble_report
+from bot.reports.rendering import ReportTemplates
+from bot.settings import async_database_url
+from storage import migrate
+from storage.database import Database
+from storage.models import Organization
+from storage.queries.organizations import create_organization
+from storage.queries.records import insert_records
 
 NOW = datetime(2026, 12, 31, 8, 0, tzinfo=UTC)
 TODAY = date(2026, 12, 31)
@@ -111,8 +106,7 @@ async def in_process(db: Database, runs: int) -> tuple[float, float]:
 
 def command(url: str, runs: int) -> float:
     """Median seconds of ``djbot report --org 1 --period 2026`` as a new process."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJBOT_")}
-    env |= {"DJBOT_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
+    env = djbot_env(url)
     args = [sys.executable, "-m", "bot.cli", "report", "--org", "1", "--period", "2026"]
     times = []
     for i in range(runs + 1):
@@ -141,18 +135,6 @@ async def bench(url_for: dict[int, str], runs: int) -> dict[int, tuple[float, fl
             flush=True,
         )
     return out
-
-
-def machine() -> str:
-    cpu = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"nproc {os.cpu_count()}, CPU {cpu!r}, Python {platform.python_version()}"
 
 
 def main() -> int:

@@ -83,10 +83,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-for _path in (ROOT, ROOT / "tests"):
-    if str(_path) not in sys.path:
-        sys.path.insert(0, str(_path))
+from common import ROOT, machine_facts  # first: puts the repository on sys.path
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/djbot_load"
 TOKEN = "424242:LOAD-test"
@@ -185,24 +182,7 @@ def source_state() -> str:
 
 
 def machine() -> dict[str, str]:
-    cpu = "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    mem = "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-    return {
-        "nproc": str(os.cpu_count()),
-        "cpu": cpu,
-        "ram": mem,
-        "python": platform.python_version(),
-        "os": platform.platform(),
-    }
+    return machine_facts() | {"os": platform.platform()}
 
 
 # --- generation ------------------------------------------------------------------------------
