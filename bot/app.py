@@ -196,7 +196,8 @@ async def open_senders(settings: Settings, dispatcher: Dispatcher) -> OpenSender
     :class:`~bot.channels.wecom.channel.WeComChannel` (no callback routes), which paces itself
     to 30 messages a minute per member and reports 45009 as a ``SendError`` with
     ``retry_after``. A member whose channel has no sender is marked failed with the reason, not
-    silently lost.
+    silently lost. And a WeCom group robot (no credentials needed: the webhook URL is the
+    secret), for the branches whose group robot is set (``djbot org robot``).
 
     Raises:
         telegram.error.TelegramError: Telegram rejected the token or could not be reached.
@@ -215,4 +216,8 @@ async def open_senders(settings: Settings, dispatcher: Dispatcher) -> OpenSender
 
         wecom = WeComChannel(settings, dispatcher, None)
         opened.add(CHANNEL_WECOM, wecom, wecom.stop)
+    from bot.channels.wecom.group_robot import GroupRobot
+
+    robot = GroupRobot()  # branch groups with a robot webhook get deadline reminders too
+    opened.add_group(robot, robot.aclose)
     return opened

@@ -136,3 +136,17 @@ class Sender(Protocol):
             SendError: delivery failed; see its ``permanent`` and ``retry_after``.
         """
         ...
+
+
+class GroupSender(Protocol):
+    """A channel that posts into a group chat through the group's webhook (WeCom's group robot,
+    群机器人): outside conversations, for reminders to a whole branch."""
+
+    async def post(self, webhook_url: str, text: str, mention: Sequence[str] = ()) -> None:
+        """Post ``text`` to the group behind ``webhook_url``, @-mentioning the users ``mention``
+        (the channel's user ids).
+
+        Raises:
+            SendError: the post failed; see its ``permanent`` and ``retry_after``.
+        """
+        ...

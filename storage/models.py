@@ -351,6 +351,41 @@ class ReminderSend(Base):
     updated_at: Mapped[datetime]
 
 
+class GroupReminderSend(Base):
+    """The send log of reminders posted to a branch's WeCom group robot (群机器人): one row per
+    organization, deadline and offset, claimed before posting like :class:`ReminderSend`, so a
+    group gets each reminder once however many sweeps or processes run.
+
+    Columns as in :class:`ReminderSend`; there is no member (the group is the recipient).
+    """
+
+    __tablename__ = "group_reminder_sends"
+    __table_args__ = (
+        UniqueConstraint(
+            "organization_id", "kind", "deadline", "offset_days", name="uq_group_reminder_sends_key"
+        ),
+        Index("ix_group_reminder_sends_day_status", "remind_on", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    kind: Mapped[ReminderKind] = mapped_column(_enum(ReminderKind, "reminder_kind"))
+    deadline: Mapped[date] = mapped_column(Date)
+    offset_days: Mapped[int] = mapped_column(Integer)
+    remind_on: Mapped[date] = mapped_column(Date)
+    periods: Mapped[str] = mapped_column(String(60), default="")
+    status: Mapped[ReminderStatus] = mapped_column(
+        _enum(ReminderStatus, "reminder_status"), default=ReminderStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claim_token: Mapped[str] = mapped_column(String(32), default="")
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
 class DeadlineSetting(Base):
     """An organization's own deadlines and reminder offsets (``/deadlines``); ``None`` in a
     column means "the default from the settings" (``DJBOT_DEADLINES``,

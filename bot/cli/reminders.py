@@ -129,6 +129,7 @@ async def _run_due(args: argparse.Namespace) -> int:
                 config,
                 taxonomy=app.taxonomy,
                 calendar=WorkdayCalendar(),
+                group_sender=opened.group,
             )
         finally:
             await opened.close()

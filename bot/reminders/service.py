@@ -22,7 +22,7 @@ from typing import Any
 
 from bot.domain.taxonomy import Taxonomy
 from bot.domain.workdays import WorkdayCalendar
-from bot.messages import Sender
+from bot.messages import GroupSender, Sender
 from bot.reminders.config import ReminderConfig
 from bot.reminders.pacing import Pacer, default_pacers
 from bot.reminders.sweep import SweepSummary, sweep
@@ -39,11 +39,18 @@ class OpenSenders:
 
     def __init__(self) -> None:
         self.senders: dict[str, Sender] = {}
+        #: posts into branch groups (WeCom's group robot), when one was opened
+        self.group: GroupSender | None = None
         self._closers: list[Callable[[], Awaitable[None]]] = []
 
     def add(self, channel: str, sender: Sender, close: Callable[[], Awaitable[None]]) -> None:
         """Register an opened sender and its close function."""
         self.senders[channel] = sender
+        self._closers.append(close)
+
+    def add_group(self, sender: GroupSender, close: Callable[[], Awaitable[None]]) -> None:
+        """Register the group sender and its close function."""
+        self.group = sender
         self._closers.append(close)
 
     async def close(self) -> None:
@@ -55,6 +62,7 @@ class OpenSenders:
                 log.exception("关闭发送通道出错")
         self._closers.clear()
         self.senders.clear()
+        self.group = None
 
 
 class ReminderService:
@@ -152,6 +160,7 @@ class ReminderService:
             return None
         async with self._lock:
             senders = self._senders.senders if self._senders else {}
+            group = self._senders.group if self._senders else None
             task = asyncio.create_task(
                 sweep(
                     self.db,
@@ -162,6 +171,7 @@ class ReminderService:
                     calendar=self.calendar,
                     pacers=self.pacers,
                     stop=self._stop,
+                    group_sender=group,
                 )
             )
             self._running = task

@@ -59,7 +59,7 @@ from bot.domain.gaps import find_gaps
 from bot.domain.periods import Period, parse_period
 from bot.domain.taxonomy import Taxonomy
 from bot.domain.workdays import WorkdayCalendar
-from bot.messages import Address, Reply, Sender, SendError
+from bot.messages import Address, GroupSender, Reply, Sender, SendError
 from bot.reminders import texts
 from bot.reminders.config import ReminderConfig
 from bot.reminders.pacing import Pacer, Sleep, default_pacer, default_pacers
@@ -67,6 +67,7 @@ from bot.reminders.plan import DueReminder, due_between
 from storage.database import Database
 from storage.locks import try_lock
 from storage.models import (
+    GroupReminderSend,
     Member,
     Organization,
     OrganizationKind,
@@ -80,6 +81,7 @@ from storage.queries.organizations import organization_tree_ids, organizations_w
 from storage.queries.reminders import (
     LEADING_ROLES,
     SendKey,
+    SendLog,
     claim,
     expire_before,
     finish,
@@ -87,10 +89,12 @@ from storage.queries.reminders import (
     leading_member_ids,
     members_with_row,
     members_without_records,
+    queue_group_reminder,
     recipients,
     record_count,
     records_of,
     sendable_ids,
+    silent_wecom_userids,
 )
 from storage.queries.reporting import monthly_counts
 
@@ -114,6 +118,7 @@ class SweepSummary:
     failed: int = 0
     skipped: int = 0
     retry_later: int = 0
+    group_sent: int = 0
     expired: int = 0
     taken_elsewhere: int = 0
     quiet: bool = False
@@ -138,6 +143,8 @@ class SweepSummary:
         if self.locked_elsewhere:
             return head + "另一个进程正在检查提醒，本次跳过（不会重复发送）。"
         lines = [head + counts]
+        if self.group_sent:
+            lines.append(f"另向党支部群发送群机器人提醒{self.group_sent}条。")
         if self.taken_elsewhere:
             lines.append(f"另有{self.taken_elsewhere}条正由其他进程发送。")
         if self.stopped:
@@ -180,11 +187,13 @@ class Sweep:
         clock: Clock | None = None,
         sleep: Sleep = asyncio.sleep,
         stop: asyncio.Event | None = None,
+        group_sender: GroupSender | None = None,
     ) -> None:
         if now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
         self.db = db
         self.senders = senders
+        self.group_sender = group_sender
         self.now = now.astimezone(UTC)
         self.config = config
         self.taxonomy = taxonomy
@@ -224,6 +233,7 @@ class Sweep:
     async def _expire_old(self) -> None:
         async with self.db.session() as session:
             stale = await expire_before(session, self.today, self.now)
+            stale += await expire_before(session, self.today, self.now, log=GroupReminderSend)
         groups = Counter((r.organization_id, r.kind, r.deadline, r.remind_on) for r in stale)
         for (org_id, kind, deadline, remind_on), n in groups.items():
             log.warning(
@@ -275,6 +285,8 @@ class Sweep:
         self.summary.queued += await insert_rows(
             session, org.id, key, new, ReminderStatus.PENDING, self.now, button_tokens=tokens
         )
+        if due.kind == "deadline" and org.wecom_webhook_url and self.group_sender is not None:
+            self.summary.queued += await queue_group_reminder(session, org.id, key, self.now)
 
     async def _drop_missed(
         self, session: AsyncSession, org: Organization, due: DueReminder
@@ -322,6 +334,14 @@ class Sweep:
         stale_before = self.now - self.config.lease
         async with self.db.session() as session:
             ids = await sendable_ids(session, self.today, stale_before)
+            group_ids = await sendable_ids(session, self.today, stale_before, log=GroupReminderSend)
+        for group_id in group_ids:
+            if self._should_stop():
+                break
+            try:
+                await self._one_group(group_id)
+            except Exception:  # a bug or the database: the members' reminders still go out
+                log.exception("群机器人提醒 %d 处理出错", group_id)
         if not ids:
             return
         work: asyncio.Queue[int] = asyncio.Queue()
@@ -388,6 +408,62 @@ class Sweep:
             self._failed(reason, send_id)
             return
         await self._send(send_id, token, sender, address, prepared)
+
+    async def _one_group(self, send_id: int) -> None:
+        """Claim, write and post one group-robot reminder (a branch's WeCom group)."""
+        if self.group_sender is None:
+            return  # queued by a process that had one: this one leaves it to the others
+        token = secrets.token_hex(8)
+        now = self.clock()
+        async with self.db.session() as session:
+            won = await claim(
+                session,
+                send_id,
+                token,
+                self.today,
+                now,
+                now - self.config.lease,
+                log=GroupReminderSend,
+            )
+        if not won:
+            self.summary.taken_elsewhere += 1
+            return
+        async with self.db.session() as session:
+            row = await session.get(GroupReminderSend, send_id)
+            assert row is not None
+            cache = await self._org(session, row.organization_id)
+            url = cache.org.wecom_webhook_url
+            due = self._due(row)
+            main = due.main_period
+            members, silent = await members_without_records(
+                session, cache.tree, main.start, main.end
+            )
+            mention = await silent_wecom_userids(session, cache.tree, main.start, main.end)
+        if not url:
+            await self._finish(
+                send_id,
+                token,
+                ReminderStatus.SKIPPED,
+                error="群机器人已取消",
+                log=GroupReminderSend,
+            )
+            self.summary.skipped += 1
+            return
+        text = texts.group_reminder(due, self.today, cache.org.name, members=members, silent=silent)
+        try:
+            await self.group_sender.post(url, text, mention)
+        except SendError as error:
+            status = ReminderStatus.FAILED if error.permanent else ReminderStatus.PENDING
+            await self._finish(
+                send_id, token, status, tries=1, error=str(error), log=GroupReminderSend
+            )
+            if error.permanent:
+                self._failed(f"群机器人：{_reason(str(error))}", send_id)
+            else:
+                self.summary.retry_later += 1
+            return
+        await self._finish(send_id, token, ReminderStatus.SENT, tries=1, log=GroupReminderSend)
+        self.summary.group_sent += 1
 
     def _failed(self, reason: str, send_id: int) -> None:
         log.warning("提醒 %d 发送失败：%s", send_id, reason)
@@ -482,6 +558,7 @@ class Sweep:
         tries: int = 0,
         error: str | None = None,
         address: Address | None = None,
+        log: SendLog = ReminderSend,
     ) -> bool:
         async with self.db.session() as session:
             return await finish(
@@ -494,6 +571,7 @@ class Sweep:
                 error=error,
                 channel=address.channel if address else None,
                 chat_id=address.chat_id if address else None,
+                log=log,
             )
 
     # --- what to send --------------------------------------------------------------------------
@@ -513,7 +591,7 @@ class Sweep:
             self._orgs[org_id] = cached
         return cached
 
-    def _due(self, row: ReminderSend) -> DueReminder:
+    def _due(self, row: ReminderSend | GroupReminderSend) -> DueReminder:
         periods = tuple(parse_period(key, self.today) for key in row.periods.split(",") if key)
         if not periods:
             periods = (parse_period("", row.deadline),)
@@ -618,6 +696,7 @@ async def sweep(
     clock: Clock | None = None,
     sleep: Sleep = asyncio.sleep,
     stop: asyncio.Event | None = None,
+    group_sender: GroupSender | None = None,
 ) -> SweepSummary:
     """Send the reminders due at ``now`` (aware), exactly once per member and reminder; see the
     module docstring. Safe to run again, at the same instant or concurrently (in this or
@@ -636,6 +715,9 @@ async def sweep(
             elapsed monotonic time, so ``run-due --now`` stays consistent.
         sleep: the backoff sleep (tests pass a fast one).
         stop: when set, workers stop taking new rows (the scheduler's shutdown).
+        group_sender: posts a deadline reminder into each branch group whose WeCom group
+            robot is set (``Organization.wecom_webhook_url``; once per group and reminder,
+            @-mentioning the members who have recorded nothing); ``None``: no group posts.
 
     On PostgreSQL one sweep runs at a time across all processes (an advisory lock named
     :data:`SWEEP_LOCK`); a sweep that finds the lock taken returns at once with
@@ -662,4 +744,5 @@ async def sweep(
             clock=clock,
             sleep=sleep,
             stop=stop,
+            group_sender=group_sender,
         ).run()

@@ -197,6 +197,28 @@ def secretary_reminder(
     return Reply("\n".join(lines), [[button]])
 
 
+def group_reminder(
+    due: DueReminder, today: date, organization: str, *, members: int, silent: Sequence[str]
+) -> str:
+    """The reminder posted to a branch's WeCom group (群机器人): the deadline, how many members
+    have recorded, and a call to those who have not (the robot @-mentions them by userid).
+
+    Args:
+        members: the organization's members; ``silent``: names of those with no record in
+            ``due.main_period``.
+    """
+    main = due.main_period
+    lines = [_header(due, today, organization)]
+    if silent:
+        lines.append(
+            f"{main.label}{members}名党员中还有{len(silent)}人尚未登记活动，"
+            "请大家在截止前把开展的活动发给党建工作助手登记。"
+        )
+    else:
+        lines.append(f"{main.label}{members}名党员都已登记活动，谢谢大家。有新的活动请继续登记。")
+    return "\n".join(lines)
+
+
 def monthly_nudge(
     due: DueReminder, today: date, organization: str, gaps: Sequence[Gap], button: Choice
 ) -> Reply:

@@ -31,6 +31,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
     ActivityRecord,
+    ChatIdentity,
+    GroupReminderSend,
     Member,
     Membership,
     ReminderKind,
@@ -159,13 +161,20 @@ async def insert_rows(
 _KEY_COLUMNS = ["member_id", "organization_id", "kind", "deadline", "offset_days"]
 
 
-async def expire_before(session: AsyncSession, today: date, now: datetime) -> list[ReminderSend]:
+#: The two send logs: reminders to members, and reminders to a branch's group robot. The claim
+#: protocol is the same on both (the module docstring).
+SendLog = type[ReminderSend] | type[GroupReminderSend]
+
+
+async def expire_before(
+    session: AsyncSession, today: date, now: datetime, *, log: SendLog = ReminderSend
+) -> list[ReminderSend | GroupReminderSend]:
     """Mark unsent rows of days before ``today`` (local) as expired; returns them."""
-    rows = list(
+    rows: list[ReminderSend | GroupReminderSend] = list(
         await session.scalars(
-            select(ReminderSend).where(
-                ReminderSend.remind_on < today,
-                ReminderSend.status.in_([ReminderStatus.PENDING, ReminderStatus.CLAIMED]),
+            select(log).where(
+                log.remind_on < today,
+                log.status.in_([ReminderStatus.PENDING, ReminderStatus.CLAIMED]),
             )
         )
     )
@@ -177,24 +186,21 @@ async def expire_before(session: AsyncSession, today: date, now: datetime) -> li
     return rows
 
 
-async def sendable_ids(session: AsyncSession, today: date, stale_before: datetime) -> list[int]:
+async def sendable_ids(
+    session: AsyncSession, today: date, stale_before: datetime, *, log: SendLog = ReminderSend
+) -> list[int]:
     """Ids of today's rows a sweep may claim: pending, or claimed before ``stale_before`` (the
     claiming sweep died), oldest first."""
     rows = await session.scalars(
-        select(ReminderSend.id)
-        .where(ReminderSend.remind_on == today, _claimable(stale_before))
-        .order_by(ReminderSend.id)
+        select(log.id).where(log.remind_on == today, _claimable(log, stale_before)).order_by(log.id)
     )
     return list(rows)
 
 
-def _claimable(stale_before: datetime) -> Any:
+def _claimable(log: SendLog, stale_before: datetime) -> Any:
     return or_(
-        ReminderSend.status == ReminderStatus.PENDING,
-        and_(
-            ReminderSend.status == ReminderStatus.CLAIMED,
-            ReminderSend.claimed_at < stale_before,
-        ),
+        log.status == ReminderStatus.PENDING,
+        and_(log.status == ReminderStatus.CLAIMED, log.claimed_at < stale_before),
     )
 
 
@@ -205,16 +211,14 @@ async def claim(
     today: date,
     now: datetime,
     stale_before: datetime,
+    *,
+    log: SendLog = ReminderSend,
 ) -> bool:
     """Take one row for sending, atomically; ``False`` when another sweep holds or finished it,
     or its day (``remind_on``, local) is not ``today``."""
     result = await session.execute(
-        update(ReminderSend)
-        .where(
-            ReminderSend.id == send_id,
-            ReminderSend.remind_on == today,
-            _claimable(stale_before),
-        )
+        update(log)
+        .where(log.id == send_id, log.remind_on == today, _claimable(log, stale_before))
         .values(status=ReminderStatus.CLAIMED, claim_token=token, claimed_at=now, updated_at=now)
     )
     return _rowcount(result) == 1
@@ -231,13 +235,15 @@ async def finish(
     error: str | None = None,
     channel: str | None = None,
     chat_id: str | None = None,
+    log: SendLog = ReminderSend,
 ) -> bool:
     """Record the outcome of a claimed row: ``sent``, ``failed``, ``skipped`` or back to
     ``pending`` (try again in a later sweep). ``False`` when the claim was no longer ours (a
-    sweep took it over after the lease ran out)."""
+    sweep took it over after the lease ran out). ``channel``/``chat_id`` (members' log only)
+    record where it went."""
     values: dict[str, Any] = {
         "status": status,
-        "attempts": ReminderSend.attempts + tries,
+        "attempts": log.attempts + tries,
         "error": error[:300] if error else None,
         "updated_at": now,
     }
@@ -245,15 +251,72 @@ async def finish(
         values["sent_at"] = now
     if status is not ReminderStatus.CLAIMED:
         values["claim_token"] = ""
-    if channel is not None:
+    if channel is not None and log is ReminderSend:
         values["channel"] = channel
         values["chat_id"] = chat_id
     result = await session.execute(
-        update(ReminderSend)
-        .where(ReminderSend.id == send_id, ReminderSend.claim_token == token)
-        .values(**values)
+        update(log).where(log.id == send_id, log.claim_token == token).values(**values)
     )
     return _rowcount(result) == 1
+
+
+async def queue_group_reminder(
+    session: AsyncSession, organization_id: int, key: SendKey, now: datetime
+) -> bool:
+    """Queue the group-robot reminder ``key`` of an organization (pending), unless it exists
+    (``INSERT ... ON CONFLICT DO NOTHING`` on the key); ``True`` when it was queued now."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(GroupReminderSend)
+        .values(
+            organization_id=organization_id,
+            kind=key.kind,
+            deadline=key.deadline,
+            offset_days=key.offset_days,
+            remind_on=key.remind_on,
+            periods=key.periods,
+            status=ReminderStatus.PENDING,
+            attempts=0,
+            claim_token="",
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(
+            index_elements=["organization_id", "kind", "deadline", "offset_days"]
+        )
+    )
+    return _rowcount(await session.execute(statement)) == 1
+
+
+async def silent_wecom_userids(
+    session: AsyncSession, organization_ids: Sequence[int], start: date, end: date
+) -> list[str]:
+    """The WeCom userids of the members who reported no live record in the organizations in
+    ``start..end`` (the ones a group reminder @-mentions), sorted."""
+    rows = await session.scalars(
+        select(ChatIdentity.external_id)
+        .where(
+            ChatIdentity.channel == "wecom",
+            ChatIdentity.member_id.in_(_silent(organization_ids, start, end)),
+        )
+        .distinct()
+        .order_by(ChatIdentity.external_id)
+    )
+    return list(rows)
+
+
+def _silent(organization_ids: Sequence[int], start: date, end: date) -> Any:
+    """Ids of the organizations' members with no live record there in ``start..end``."""
+    reported = select(ActivityRecord.reporter_id).where(
+        ActivityRecord.organization_id.in_(organization_ids),
+        ActivityRecord.occurred_on.between(start, end),
+        ActivityRecord.reporter_id.is_not(None),
+        live_records(),
+    )
+    return select(Membership.member_id).where(
+        Membership.organization_id.in_(organization_ids), Membership.member_id.not_in(reported)
+    )
 
 
 async def status_counts(
@@ -310,7 +373,6 @@ async def members_without_records(
 ) -> tuple[int, list[str]]:
     """``(members, names)``: how many members the organizations have, and the names of those
     who reported no live record there in ``start..end`` (by name)."""
-    members = select(Membership.member_id).where(Membership.organization_id.in_(organization_ids))
     total = int(
         await session.scalar(
             select(func.count(func.distinct(Membership.member_id))).where(
@@ -319,15 +381,9 @@ async def members_without_records(
         )
         or 0
     )
-    reported = select(ActivityRecord.reporter_id).where(
-        ActivityRecord.organization_id.in_(organization_ids),
-        ActivityRecord.occurred_on.between(start, end),
-        ActivityRecord.reporter_id.is_not(None),
-        live_records(),
-    )
     names = await session.scalars(
         select(Member.name)
-        .where(Member.id.in_(members), Member.id.not_in(reported))
+        .where(Member.id.in_(_silent(organization_ids, start, end)))
         .order_by(Member.name, Member.id)
     )
     return total, list(names)

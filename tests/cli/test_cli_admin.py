@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_cli import djbot
+from support import djbot
 
 
 def test_backup_and_restore_on_the_command_line(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
-from test_cli import djbot
+from support import djbot
 
 from bot.channels.harness import Harness
 from handlers.dispatcher import ConversationDispatcher

@@ -13,7 +13,8 @@ Source: WeCom developer centre, "群机器人配置说明" (group robot configur
   back-off, then :class:`~bot.channels.wecom.api.WeComRateLimitError` is raised.
 
 Texts longer than a message are split at paragraph/sentence boundaries (mentions go with the
-first part only). Usage (the reminders service)::
+first part only). The reminder sweep posts through :meth:`GroupRobot.post` (``bot.app`` opens one
+robot for every process that sends reminders). Usage::
 
     robot = GroupRobot()
     await robot.send_text(org.wecom_webhook_url, "请于本周五前报送……", mentioned=["zhangsan"])
@@ -40,6 +41,7 @@ from bot.channels.wecom.api import (
     WeComRateLimitError,
     WeComUnavailableError,
 )
+from bot.messages import SendError
 
 __all__ = ["ROBOT_MARKDOWN_LIMIT", "ROBOT_PER_MINUTE", "ROBOT_TEXT_LIMIT", "GroupRobot"]
 
@@ -120,6 +122,25 @@ class GroupRobot:
                 body["mentioned_mobile_list"] = list(mentioned_mobiles)
             await self._post(webhook_url, {"msgtype": "text", "text": body})
         return len(chunks)
+
+    async def post(self, webhook_url: str, text: str, mention: Sequence[str] = ()) -> None:
+        """:meth:`send_text` as a :class:`~bot.messages.GroupSender` (the reminders' group
+        posts): failures come as :class:`~bot.messages.SendError` (a refused robot, e.g. a
+        deleted one, is permanent; rate limits and outages are not).
+
+        Raises:
+            SendError: the robot refused or could not be reached.
+        """
+        try:
+            await self.send_text(webhook_url, text, mentioned=mention)
+        except WeComRateLimitError as exc:
+            raise SendError(str(exc), permanent=False, retry_after=exc.retry_after) from exc
+        except WeComApiError as exc:
+            raise SendError(str(exc), permanent=exc.permanent) from exc
+        except WeComUnavailableError as exc:
+            raise SendError(str(exc), permanent=False) from exc
+        except ValueError as exc:
+            raise SendError(str(exc), permanent=True) from exc
 
     async def send_markdown(
         self, webhook_url: str, text: str, *, mentioned: Sequence[str] = ()
