@@ -15,7 +15,7 @@ from bot.domain.numerals import parse_chinese, parse_int, to_halfwidth
 from bot.domain.reader import ParsedRecord, Reading, read_message
 from bot.domain.taxonomy import load_taxonomy
 
-DEV_SET = REPO.parent / "shared" / "eval" / "messages-dev.jsonl"
+DEV_SET = REPO / "tests" / "data" / "eval" / "messages-dev.jsonl"  # copied from shared/eval
 EXTRA_SET = REPO / "tests" / "data" / "messages-extra.jsonl"
 FIELDS = ("activity_type", "count", "participants", "occurred_on", "status")
 THRESHOLD = 0.95
