@@ -13,6 +13,7 @@ QTY_RE = re.compile(
     r"(?P<unit>场次|人次|人/次|批次|班次|期次|轮次|次|场|期|轮|批|堂|节课|节|回|件|项|份|名|位|人|个|篇|"
     r"条|本|户|家|起|天|元)"
 )
+BARE_PAIR_RE = re.compile(r"(?<![0-9一二三四五六七八九十百千])[俩仨](?![人个名位号])")
 OCCURRENCE_UNITS = frozenset(
     (
         "次",
@@ -84,7 +85,7 @@ TOPIC_RE = re.compile(
 )
 HELD_BEFORE_RE = re.compile(
     r"开展|召开|组织|举办|举行|参加|参与|讲授|讲了|讲(?![师稿究话座解述评坛台])|上了|上|观看|收看|进行|参观|赴|到|走访|签订|"
-    r"签署|开(?![发拓放始创启通设具辟门局工户支])|搞|办|(?<![通经不度超])过|集中|接受|发展|接收|吸收|制发|发放|学习|重温|聆听|深入|完成|带领|带头|"
+    r"签署|签(?=了|下)|做了|去了|看了|开(?![发拓放始创启通设具辟门局工户支])|搞|办|(?<![通经不度超])过|集中|接受|发展|接收|吸收|制发|发放|学习|重温|聆听|深入|完成|带领|带头|"
     r"邀请|前往|来到|走进|共|累计|先后"
 )
 HELD_AFTER_RE = re.compile(
@@ -126,18 +127,46 @@ ACK_RE = re.compile(
 NEGATED_RE = re.compile(
     r"(?:没有|没|未|尚未|还未|暂未|不再|不)(?:有|能|曾)?(?:开展|召开|开|组织|举办|举行|参加|进行|上|讲|搞)"
 )
+#: After an activity word: it did not happen ("还没开", "取消了", "没开成", "不搞了").
+NEGATED_AFTER_RE = re.compile(
+    r"(?:还|都|也|暂|尚)?(?:没有|没|未|尚未|不)(?:有)?(?:能)?(?:开|搞|办|召开|开展|组织|举行|举办|进行|上|讲|去)"
+    r"(?:成|了|呢|起来)?|"
+    r"取消|不开了|不搞了|不办了|不上了|不讲了|泡汤|黄了|作罢|暂停|停办|停开|搁置|开不成|搞不成"
+)
+#: A postponement: the activity is planned for the date after this ("改到下周一").
+POSTPONE_RE = re.compile(
+    r"(?:改到|改在|改为|改成|改期到|改期至|推迟到|推迟至|推迟|延期到|延期至|延期|延后到|延后|挪到|调整到|"
+    r"调整为|顺延到|顺延至|顺延|推到|换到|放到)"
+)
+#: Between two activity words of one event: "组织生活会暨民主评议党员", "主题党日活动同时开展
+#: 志愿服务", "召开党员大会进行支部换届选举".
+EVENT_GAP_RE = re.compile(
+    r"^(?:活动|会议|会|工作)?(?:暨|同时|并同步|同步|一并|并|并且|同时还|顺带|结合)"
+    r"(?:开展|召开|进行|举行|组织|举办|开|搞)?了?(?:专题|主题)?$"
+    r"|^(?:会议|会)?(?:上|中)?(?:进行|开展|举行)了?$"
+)
+#: After a later word: "民主评议党员也一起搞了", "和民主评议党员一起开的".
+EVENT_AFTER_RE = re.compile(r"^(?:也|都|均)?(?:一起|一并|同时|同步|合并|顺带)")
+#: Before an earlier word: "结合主题党日开展警示教育".
+EVENT_BEFORE_RE = re.compile(r"(?:结合|依托|借助|利用)$")
+EVENT_JOIN_RE = re.compile(r"^(?:活动|会议)?(?:[,，])?(?:开展|召开|进行|组织|举办)了?$")
+#: Agenda words that keep a list of topics going ("研究学雷锋志愿服务和党课安排").
+TOPIC_JOIN_RE = re.compile(r"^(?:和|及|与|、|以及|还有|同|跟|/|或)$")
 CONTENT_RE = re.compile(r"(?:活动|学习|会议|党课)?(?:内容|主题|题目|议题|形式)(?:为|是|包括|:|：)")
 QTY_AFTER_RE = re.compile(rf"(?:活动|工作)?(?:{_NUM})")
 MEETING_NOUN_RE = re.compile(r"会议|会|活动")
 NOT_HELD_AFTER_RE = re.compile(
-    r"(?:活动|会议|工作)?(?:精神|制度|要求|情况|方案|台账|记录|通知|材料|成果|经验|流程|规定)|"
+    r"(?:活动|会议|工作)?(?:精神|制度|要求|情况|方案|台账|记录|通知|材料|成果|经验|流程|规定|安排|事项|"
+    r"事宜|筹备|准备工作|模板|课件|PPT|ppt|笔记|心得|签到表|会议纪要|纪要)|"
     r"讲师|讲稿|载体|品牌|阵地|队伍|教材|课件|资源|平台|计划|清单|名单"
 )
 DATE_JOIN_RE = re.compile(r"[和、及与,，]|以及")
 EXAMPLES_RE = re.compile(r"(?:活动|会议|学习|教育|制度)?等(?!待|候)")
 ACK_HEAD_RE = re.compile(r"收到|好的|好嘞|明白|了解|没问题|知道了|ok", re.IGNORECASE)
 SENTENCE_END = frozenset("。！!？?；;\n…")
-BOUNDARY_RE = re.compile(r"[。！!？?；;\n…，,：:]")
+#: Run-on speech: a new clause starts at these words.
+CONNECTOR_RE = re.compile(r"然后|还有就是|还有|另外|接着|随后|紧接着|完了以后|回来以后|回来后|之后又|顺便|顺带")
+BOUNDARY_RE = re.compile(r"[。！!？?；;\n…，,：:]|(?P<conn>" + CONNECTOR_RE.pattern + ")")
 ADJACENT_GAPS = frozenset(("", "的", "之", "专题", "主题"))
 BARE_RE = re.compile(r"[\s,，。.!！~～、…]+")
 PART_UNITLESS_RE = re.compile(r"人数|人员|[:：]")
