@@ -198,7 +198,8 @@ class DateMention:
     ``None``: 上个月), ``xun`` (the same plus ``part`` 0/1/2 for 上/中/下旬), ``quarter``
     (``part`` 1-4, or ``None`` with a quarter shift ``offset``), ``half`` (``part`` 1/2),
     ``year``. ``shift`` days are added after resolving (元旦前一天). ``inferred`` marks a date
-    the text only implies (上午 alone: today). ``since`` marks "以来" (今年以来: year to date).
+    the text only implies (上午 alone: today, or the day of an earlier date of the text: "10月8日
+    上午…；下午召开支委会"; ``tod`` for such a time of day). ``since`` marks "以来" (今年以来).
     """
 
     start: int
@@ -213,6 +214,7 @@ class DateMention:
     shift: int = 0
     inferred: bool = False
     since: bool = False
+    tod: bool = False
 
     @property
     def coarse(self) -> bool:
@@ -405,6 +407,10 @@ def find_dates(text: str, coarse: bool = False) -> list[DateMention]:
             if last.end == mention.start and not last.coarse:
                 found[-1] = replace(last, end=mention.end)  # 昨天下午: one date
                 continue
+            days = [d for d in found if not d.coarse]
+            if mention.tod and days:
+                # "10月8日上午…；下午召开支委会": the afternoon of that day
+                mention = replace(days[-1], start=mention.start, end=mention.end, inferred=True)
         if mention.coarse and not coarse:
             continue
         found.append(mention)
@@ -510,7 +516,9 @@ def _from_match(match: re.Match[str], text: str) -> DateMention | None:
         word = groups["yr"]
         offset = 0 if word in ("本年度", "本年", "全年") else _YEAR_WORDS[word]
         return DateMention(start, end, "year", offset=offset, since=bool(groups["yrsince"]))
-    if groups["tod"] is not None or groups["now"] is not None:
+    if groups["tod"] is not None:
+        return DateMention(start, end, "rel", offset=0, inferred=True, tod=True)
+    if groups["now"] is not None:
         return DateMention(start, end, "rel", offset=0, inferred=True)
     return None
 

@@ -163,6 +163,13 @@ def dates_for(
                     chosen, inherited = event, False
         if chosen is not None and inherited and (m.count or 1) > 1 and not chosen.coarse:
             chosen = None
+        if chosen is not None and chosen.coarse and not chosen.since and (m.count or 1) == 1:
+            # "今天开了本年度第3次支委会", "二季度的党课今天讲了": the day said stands
+            s_start, s_end = tx.sentences[m.sentence]
+            days = [d for d in dates if not d.coarse and s_start <= d.start < s_end]
+            if days:
+                chosen = min(days, key=lambda d: abs(d.start - m.start))
+                inherited = False
         if chosen is None:
             out.append([(None, None, False)])
             continue

@@ -66,7 +66,9 @@ _APPROX_BEFORE_RE = re.compile(r"(?:约|大约|大概|差不多|将近|接近|�
 _MEMBERSHIP_RE = re.compile(
     r"(?:共有|现有|有|一共|共计|总共|共|合计|其中|全支部|支部|总支|党委|我们|我支部|下设|下面)"
 )
-_NOT_PRESENT_RE = re.compile(r"(?:请假|缺席|缺勤|未到|没来|没到|应到|应参加|应出席|应参会|缺)$")
+_NOT_PRESENT_RE = re.compile(
+    rf"(?:请假|缺席|缺勤|未到|没来|没到|应到|应参加|应出席|应参会|缺)(?:{_PEOPLE}|人数)?(?:共|为|有)?[:：]?$"
+)
 _SHARED_RE = re.compile(r"(?:都是|均为|均是|各|每次|两次都|都)")
 #: "组织12名党员到社区", "书记与6名党员逐一谈心": the people who took part
 _WITH_RE = re.compile(
@@ -99,7 +101,7 @@ def find_head_counts(compact: str, clause_of: Callable[[int], tuple[int, int]]) 
         value = _value(match.group("num"))
         start, end = match.span()
         if value and 0 < value <= 100_000 and all(h.end <= start or h.start >= end for h in found):
-            if _NOT_PRESENT_RE.search(compact[max(0, start - 3) : start]):
+            if _NOT_PRESENT_RE.search(compact[max(0, start - 8) : start]):
                 continue
             priority = 2 if match.group("trig") == "实到" else 1
             found.append(HeadCount(start, end, value, priority))

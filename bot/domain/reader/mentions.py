@@ -16,10 +16,12 @@ from bot.domain.reader.patterns import (
     EXAMPLES_RE,
     HELD_AFTER_RE,
     HELD_BEFORE_RE,
+    DISCUSS_END_RE,
     MEETING_NOUN_RE,
     NEGATED_AFTER_RE,
     NEGATED_RE,
     POSTPONE_RE,
+    SPLIT_WORDS,
     TOPIC_JOIN_RE,
     NOT_HELD_AFTER_RE,
     PLANNED_RE,
@@ -47,6 +49,9 @@ def find_mentions(tx: Segmented, comp: Lexicon, sound: SoundIndex | None = None)
     ]
     if sound is not None:
         candidates.extend(_sound_candidates(compact, sound))
+    for regex, name in SPLIT_WORDS:
+        if name in comp.unit and regex.pattern[0] in compact:
+            candidates.extend((m.start(), m.end(), (name,), 0.9) for m in regex.finditer(compact))
     if not candidates:
         return []
     # longer first, then the one ending later (the head of a Chinese phrase is last)
@@ -65,7 +70,7 @@ def find_mentions(tx: Segmented, comp: Lexicon, sound: SoundIndex | None = None)
         types = typo_types if typo_types is not None else comp.lookup.get(compact[start:end], ())
         if types:  # an empty tuple is a blocked phrase (调研报告)
             mention = Mention(start, end, types, tx.sentence_of(start), tx.clause_of(start))
-            if typo_types is not None:
+            if typo_types is not None and confidence < 0.9:
                 mention.via = "pinyin"
                 mention.confidence = confidence
             mentions.append(mention)
@@ -154,7 +159,10 @@ def drop_countless(
     # topic: after 研究/部署/学习贯彻 ... (since the previous word or the clause start)
     prev_end: dict[int, int] = {}
     prev_topic: dict[int, bool] = {}
+    prev: Mention | None = None
     for m in mentions:
+        if prev is not None and prev.clause != m.clause:
+            prev = None
         c_start = tx.clauses[m.clause][0]
         lead = compact[max(c_start, prev_end.get(m.clause, c_start)) : m.start]
         had_prev = m.clause in prev_end
@@ -163,7 +171,11 @@ def drop_countless(
         m.topic = _is_topic(lead) or (
             had_prev and prev_topic.get(m.clause, False) and bool(TOPIC_JOIN_RE.match(lead))
         )
+        if had_prev and lead in ("了", "") and prev is not None:
+            # "党小组会专题研讨了意识形态工作": what the study was about
+            m.topic = m.topic or bool(DISCUSS_END_RE.search(compact, prev.start, prev.end))
         prev_topic[m.clause] = m.topic
+        prev = m
 
     # adjacent words form one phrase: keep its head (higher rank, else the later word)
     for a, b in itertools.pairwise(mentions):
@@ -192,6 +204,19 @@ def drop_countless(
     for m in mentions:
         if m.keep and _not_held(tx, m, mentions):
             m.keep = False  # 还没开, 取消了, 没开成
+    for m in mentions:
+        # "主题党日去了红色教育基地", "到纪念馆参观学习，开展主题党日活动": a rank-1 word beside
+        # an activity held is its place or content, not an activity of its own
+        if (
+            m.keep
+            and m.count is None
+            and _rank(comp, m) <= 1
+            and any(
+                o is not m and o.keep and o.sentence == m.sentence and _rank(comp, o) >= 2
+                for o in mentions
+            )
+        ):
+            m.keep = False
     for m in mentions:
         if not m.keep or m.count is not None:
             continue

@@ -116,7 +116,14 @@ def bind_counts(
                 q.used = True
                 bisect.insort(used_starts, q.start)
             continue
-        if prev:
+        if compact.startswith(("都", "均", "全"), q.end):
+            continue  # "两次都是28个人参加": refers to the activities before, counts none
+        verb_governs = bool(
+            nxt
+            and compact[q.end : nxt[0].start] in ("", "的")
+            and HELD_BEFORE_RE.search(compact, max(c_start, q.start - 3), q.start)
+        )  # "开了党小组会，讲了一堂微党课": 一堂 is of the word after it
+        if prev and not verb_governs:
             p = prev[-1]
             gap = compact[p.end : q.start]
             if (
