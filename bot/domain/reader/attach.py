@@ -12,6 +12,7 @@ from bot.domain.reader.patterns import (
     PLANNED_RE,
     POSTPONE_RE,
     RESET_RE,
+    TOPIC_RE,
 )
 from bot.domain.reader.records import Status
 from bot.domain.reader.segments import Segmented
@@ -105,7 +106,10 @@ def find_statuses(
             found = cues[i - 1]
         if found is None:
             k = bisect.bisect_left(positions, m.end)
-            if k < len(cues) and positions[k] < s_end:
+            # "开支委会讨论下个月党课安排": a cue inside the agenda is the agenda's
+            agenda = TOPIC_RE.search(compact, m.end, s_end)
+            limit = agenda.start() if agenda else s_end
+            if k < len(cues) and positions[k] < limit:
                 found = cues[k]
         if found is None and m.sentence > 0 and m.sentence not in date_sentences:
             p_start = tx.sentences[m.sentence - 1][0]

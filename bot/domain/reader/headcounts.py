@@ -63,9 +63,10 @@ _BWD_HEAD_RE = re.compile(
     r"(?:参加|参与|到场|出席|到会|参会|与会|到齐|到了|来了|在场|在线|听|观看|收看|参学|参训|来|到|去)"
 )
 _APPROX_BEFORE_RE = re.compile(r"(?:约|大约|大概|差不多|将近|接近|近|超过|逾|估计|大致|约有|估摸)有?$")
-_MEMBERSHIP_RE = re.compile(
-    r"(?:共有|现有|有|一共|共计|总共|共|合计|其中|全支部|支部|总支|党委|我们|我支部|下设|下面)"
-)
+#: the branch's size, not an audience: "支部共有党员35名", "我们支部12个党员", "其中预备党员2名"
+_MEMBERSHIP_RE = re.compile(r"共有|现有|其中|全支部|支部|总支|党委|我们|我支部|下设|下面")
+#: these say "there are" only about members: "党员共48人" (not "差不多有四十人", "共50人")
+_MEMBERSHIP_WEAK_RE = re.compile(r"有|一共|共计|总共|共|合计")
 _NOT_PRESENT_RE = re.compile(
     rf"(?:请假|缺席|缺勤|未到|没来|没到|应到|应参加|应出席|应参会|缺)(?:{_PEOPLE}|人数)?(?:共|为|有)?[:：]?$"
 )
@@ -76,6 +77,7 @@ _WITH_RE = re.compile(
 )
 #: "表决接收2名预备党员", "发展党员2名": people the activity is about, not its audience
 _ABOUT_RE = re.compile(r"(?:表决|接收|吸收|发展|确定|推荐|选举|批准|培养|考察|转正|新增|列为|新)(?:了)?$")
+_FILLER_LEAD_RE = re.compile(r"^(?:就|只有|才|也就|一共|总共|只)$")
 _GE_NEXT_OK = frozenset("都全均也就吧啊呀哈了左上的，,。；;！!？?…")
 _UNITLESS_RE = re.compile(
     rf"(?P<trig>实到|到会|到场|出席|参会人数|参加人数|与会人数|人数)(?:人数)?[:：]?(?P<num>{_NUM})"
@@ -148,6 +150,8 @@ def _classify(
     if g["num"] and start > 0 and compact[start - 1] in "第每":
         return None
     lead = compact[max(c_start, start - 14) : start]
+    if _FILLER_LEAD_RE.match(lead) and c_start > 0:
+        lead = compact[max(0, start - 14) : start]  # "来的人不多，就7个": the clause before
     tail = compact[end : min(c_end, end + 8)]
     if _NOT_PRESENT_RE.search(lead):
         return None
@@ -169,7 +173,10 @@ def _classify(
         if _WITH_RE.search(lead) and person_unit:
             return HeadCount(start, end, value, 1, approximate, span, shared=shared)
         before = compact[c_start:start]
-        if _MEMBERSHIP_RE.search(before):
+        noun = g["noun"] or g["gnoun"] or ""
+        if _MEMBERSHIP_RE.search(before) or (
+            _MEMBERSHIP_WEAK_RE.search(before) and ("党员" in before or "党员" in noun)
+        ):
             return None  # 支部共有党员35名, 我们支部12个党员: the branch, not the audience
         if not person_unit:
             return None

@@ -49,8 +49,8 @@ def find_mentions(tx: Segmented, comp: Lexicon, sound: SoundIndex | None = None)
     ]
     if sound is not None:
         candidates.extend(_sound_candidates(compact, sound))
-    for regex, name in SPLIT_WORDS:
-        if name in comp.unit and regex.pattern[0] in compact:
+    for guard, regex, name in SPLIT_WORDS:
+        if guard in compact and name in comp.unit:
             candidates.extend((m.start(), m.end(), (name,), 0.9) for m in regex.finditer(compact))
     if not candidates:
         return []
@@ -169,7 +169,9 @@ def drop_countless(
         prev_end[m.clause] = m.end
         # "研究学雷锋志愿服务和党课安排": a topic list goes on after 和/、
         m.topic = _is_topic(lead) or (
-            had_prev and prev_topic.get(m.clause, False) and bool(TOPIC_JOIN_RE.match(lead))
+            had_prev
+            and prev_topic.get(m.clause, False)
+            and (lead in ADJACENT_GAPS or bool(TOPIC_JOIN_RE.match(lead)))
         )
         if had_prev and lead in ("了", "") and prev is not None:
             # "党小组会专题研讨了意识形态工作": what the study was about
@@ -224,7 +226,9 @@ def drop_countless(
         if m.clause in counted_clauses:
             m.keep = False  # the counted activity of the clause is the one meant
             continue
-        if EXAMPLES_RE.match(compact, m.end) or NOT_HELD_AFTER_RE.match(compact, m.end):
+        if EXAMPLES_RE.match(compact, m.end) or NOT_HELD_AFTER_RE.match(
+            compact, m.end + (compact.startswith("的", m.end))
+        ):
             m.keep = False  # 主题党日等载体: examples, not an activity held
             continue
         routine = routine_clauses.get(m.clause)
