@@ -32,6 +32,7 @@ it is the earliest such day not before ``today``. Impossible dates (2月30日) g
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -157,6 +158,18 @@ _DATE_RE = re.compile(
       (?P<d4>3[01]|[12][0-9]|0?[1-9])
       (?P<suffix>日|号)(?!内|以内|之内|前|后|起|以来|左右|楼|会议室|室|院|馆|门|文件|线|厅|房|令)
   | (?P<hol>元旦节|元旦|劳动节|五一|建党节|七一|国庆节|国庆)(?P<hshift>前一天|当天|那天|后一天)
+  | (?P<tod>{_TOD})
+  | (?P<now>刚刚|刚才|刚(?![好性需强柔]))
+    )
+    """,
+    re.VERBOSE,
+)
+
+_COARSE_RE = re.compile(
+    rf"""
+    (?=[0-9一二三四五六七八九十今去明前本这上下当全第月])
+    (?:
+    (?!)
   | (?:(?P<cy>(?:19|20)[0-9]{{2}})年|(?P<cyw>前年|去年|今年|本年|明年))?
       (?<![0-9第])(?P<cm>1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])(?:月份|月)(?![0-9])
       (?P<cx>上旬|中旬|下旬|初|中(?!心|央|层|华|国|期|秋)|底|末)?
@@ -168,8 +181,6 @@ _DATE_RE = re.compile(
   | (?:(?P<hy>(?:19|20)[0-9]{{2}})年|(?P<hyw>去年|今年|本年|明年))?(?P<h>上半年|下半年)
   | (?P<yy>(?:19|20)[0-9]{{2}})年(?:度)?(?!月|[0-9])(?P<yysince>以来)?
   | (?P<yr>今年|本年度|本年|去年|明年|前年|全年)(?P<yrsince>以来)?
-  | (?P<tod>{_TOD})
-  | (?P<now>刚刚|刚才|刚(?![好性需强柔]))
     )
     """,
     re.VERBOSE,
@@ -182,7 +193,7 @@ _AFTER_MD = re.compile(
 )
 _DEADLINE_RE = re.compile(r"[日号]?(?:前|之前|以前|为止|截止)")
 _BEFORE_MD = frozenset(",，。;；:：、(（ \n\t于在是")
-_TOD_AFTER = re.compile(_TOD + r"|晚")
+_COARSE_HINT_RE = re.compile(r"[月季年旬]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,7 +409,17 @@ def find_dates(text: str, coarse: bool = False) -> list[DateMention]:
     impossible numbers are skipped. Linear in ``len(text)``.
     """
     found: list[DateMention] = []
-    for match in _DATE_RE.finditer(text):
+    matches = list(_DATE_RE.finditer(text))
+    if coarse and _COARSE_HINT_RE.search(text):
+        spans = [m.span() for m in matches]
+        for match in _COARSE_RE.finditer(text):
+            start, end = match.span()
+            i = bisect.bisect_left(spans, (start, end))
+            if (i > 0 and spans[i - 1][1] > start) or (i < len(spans) and spans[i][0] < end):
+                continue  # "3月15日" is a day, not the month
+            matches.insert(i, match)
+            spans.insert(i, (start, end))
+    for match in matches:
         mention = _from_match(match, text)
         if mention is None:
             continue
@@ -421,104 +442,104 @@ def _from_match(match: re.Match[str], text: str) -> DateMention | None:
     start, end = match.span()
     groups = match.groupdict()
     if (
-        groups["d4"] is None
-        and groups["tod"] is None
-        and groups["now"] is None
+        groups.get("d4") is None
+        and groups.get("tod") is None
+        and groups.get("now") is None
         and _DEADLINE_RE.match(text, end)
     ):
         return None  # "5月31日前报送": a deadline, not the day of an activity
-    if groups["y"] is not None:
-        year = parse_int(groups["y"])
-        month = parse_int(groups["m1"])
-        day = parse_int(groups["d1"])
+    if groups.get("y") is not None:
+        year = parse_int(groups.get("y"))
+        month = parse_int(groups.get("m1"))
+        day = parse_int(groups.get("d1"))
         if year is None or month is None or day is None:
             return None
         return DateMention(start, end, "ymd", year=year, month=month, day=day)
-    if groups["m2"] is not None:
-        month = parse_int(groups["m2"])
-        day = parse_int(groups["d2"])
+    if groups.get("m2") is not None:
+        month = parse_int(groups.get("m2"))
+        day = parse_int(groups.get("d2"))
         if month is None or day is None or not (1 <= month <= 12 and 1 <= day <= 31):
             return None
-        yw = groups["yw"]
+        yw = groups.get("yw")
         return DateMention(
             start, end, "md", month=month, day=day, offset=_YEAR_WORDS[yw] if yw else None
         )
-    if groups["m3"] is not None:
+    if groups.get("m3") is not None:
         before = text[start - 1] if start > 0 else "\n"
         if before not in _BEFORE_MD and not _AFTER_MD.match(text, end):
             return None
-        if groups["sep"] == "-" and before.isascii() and before.isalnum():
+        if groups.get("sep") == "-" and before.isascii() and before.isalnum():
             return None
-        return DateMention(start, end, "md", month=int(groups["m3"]), day=int(groups["d3"]))
-    if groups["rel"] is not None:
-        return DateMention(start, end, "rel", offset=_REL_DAYS[groups["rel"]])
-    if groups["en"] is not None:
-        return DateMention(start, end, "rel", offset=_EN_DAYS[groups["en"].lower()])
-    if groups["wd"] is not None:
-        wk = groups["wk"]
+        return DateMention(start, end, "md", month=int(groups.get("m3")), day=int(groups.get("d3")))
+    if groups.get("rel") is not None:
+        return DateMention(start, end, "rel", offset=_REL_DAYS[groups.get("rel")])
+    if groups.get("en") is not None:
+        return DateMention(start, end, "rel", offset=_EN_DAYS[groups.get("en").lower()])
+    if groups.get("wd") is not None:
+        wk = groups.get("wk")
         return DateMention(
             start,
             end,
             "week",
-            weekday=_WEEKDAYS[groups["wd"]],
+            weekday=_WEEKDAYS[groups.get("wd")],
             offset=_WEEK_OFFSETS[wk] if wk else None,
         )
-    if groups["d4"] is not None:
-        mw = groups["mw"]
+    if groups.get("d4") is not None:
+        mw = groups.get("mw")
         return DateMention(
-            start, end, "d", day=int(groups["d4"]), offset=_MONTH_WORDS[mw] if mw else None
+            start, end, "d", day=int(groups.get("d4")), offset=_MONTH_WORDS[mw] if mw else None
         )
-    if groups["hol"] is not None:
-        month, day = _HOLIDAYS[groups["hol"]]
+    if groups.get("hol") is not None:
+        month, day = _HOLIDAYS[groups.get("hol")]
         return DateMention(
-            start, end, "md", month=month, day=day, shift=_HOLIDAY_SHIFT[groups["hshift"]]
+            start, end, "md", month=month, day=day, shift=_HOLIDAY_SHIFT[groups.get("hshift")]
         )
-    if groups["cm"] is not None:
-        month = parse_int(groups["cm"])
+    if groups.get("cm") is not None:
+        month = parse_int(groups.get("cm"))
         if month is None or not 1 <= month <= 12:
             return None
-        year = int(groups["cy"]) if groups["cy"] else None
-        offset = _YEAR_WORDS[groups["cyw"]] if groups["cyw"] else None
-        cx = groups["cx"]
+        year = int(groups.get("cy")) if groups.get("cy") else None
+        offset = _YEAR_WORDS[groups.get("cyw")] if groups.get("cyw") else None
+        cx = groups.get("cx")
         if cx is None:
             return DateMention(start, end, "month", year=year, month=month, offset=offset)
         return DateMention(
             start, end, "xun", year=year, month=month, offset=offset, part=_XUN_WORDS[cx]
         )
-    if groups["cmw"] is not None:
-        offset = _MONTH_WORDS[groups["cmw"]]
-        cx = groups["cmx"]
+    if groups.get("cmw") is not None:
+        offset = _MONTH_WORDS[groups.get("cmw")]
+        cx = groups.get("cmx")
         if cx is None:
             return DateMention(start, end, "month", offset=offset)
         return DateMention(start, end, "xun", offset=offset, part=_XUN_WORDS[cx])
-    if groups["bx"] is not None:
-        word = groups["bx"].removeprefix("月").removesuffix("旬") if groups["bx"][0] == "月" else ""
-        part = _XUN_WORDS.get(word or groups["bx"], 1)
+    if groups.get("bx") is not None:
+        word = groups.get("bx").removeprefix("月").removesuffix("旬") if groups.get("bx")[0] == "月" else ""
+        part = _XUN_WORDS.get(word or groups.get("bx"), 1)
         return DateMention(start, end, "xun", offset=0, part=part)
-    if groups["q"] is not None:
-        year = int(groups["qy"]) if groups["qy"] else None
-        offset = _YEAR_WORDS[groups["qyw"]] if groups["qyw"] else None
+    if groups.get("q") is not None:
+        year = int(groups.get("qy")) if groups.get("qy") else None
+        offset = _YEAR_WORDS[groups.get("qyw")] if groups.get("qyw") else None
         return DateMention(
-            start, end, "quarter", year=year, offset=offset, part=_QUARTER_NUMS[groups["q"]]
+            start, end, "quarter", year=year, offset=offset, part=_QUARTER_NUMS[groups.get("q")]
         )
-    if groups["qw"] is not None:
-        return DateMention(start, end, "quarter", offset=_QUARTER_WORDS[groups["qw"]])
-    if groups["h"] is not None:
-        year = int(groups["hy"]) if groups["hy"] else None
-        offset = _YEAR_WORDS[groups["hyw"]] if groups["hyw"] else None
-        part = 1 if groups["h"] == "上半年" else 2
+    if groups.get("qw") is not None:
+        return DateMention(start, end, "quarter", offset=_QUARTER_WORDS[groups.get("qw")])
+    if groups.get("h") is not None:
+        year = int(groups.get("hy")) if groups.get("hy") else None
+        offset = _YEAR_WORDS[groups.get("hyw")] if groups.get("hyw") else None
+        part = 1 if groups.get("h") == "上半年" else 2
         return DateMention(start, end, "half", year=year, offset=offset, part=part)
-    if groups["yy"] is not None:
+    if groups.get("yy") is not None:
         return DateMention(
-            start, end, "year", year=int(groups["yy"]), since=bool(groups["yysince"])
+            start, end, "year", year=int(groups.get("yy")), since=bool(groups.get("yysince"))
         )
-    if groups["yr"] is not None:
-        word = groups["yr"]
+    if groups.get("yr") is not None:
+        word = groups.get("yr")
         offset = 0 if word in ("本年度", "本年", "全年") else _YEAR_WORDS[word]
-        return DateMention(start, end, "year", offset=offset, since=bool(groups["yrsince"]))
-    if groups["tod"] is not None:
+        return DateMention(start, end, "year", offset=offset, since=bool(groups.get("yrsince")))
+    if groups.get("tod") is not None:
         return DateMention(start, end, "rel", offset=0, inferred=True, tod=True)
-    if groups["now"] is not None:
+    if groups.get("now") is not None:
         return DateMention(start, end, "rel", offset=0, inferred=True)
     return None
 

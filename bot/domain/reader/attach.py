@@ -107,7 +107,8 @@ def find_statuses(
         if found is None:
             k = bisect.bisect_left(positions, m.end)
             # "开支委会讨论下个月党课安排": a cue inside the agenda is the agenda's
-            agenda = TOPIC_RE.search(compact, m.end, s_end)
+            window_end = min(s_end, m.end + 40)
+            agenda = TOPIC_RE.search(compact, m.end, window_end)
             limit = agenda.start() if agenda else s_end
             if k < len(cues) and positions[k] < limit:
                 found = cues[k]
@@ -143,6 +144,8 @@ def dates_for(
         events.append((pos, None))
     events.sort(key=lambda e: e[0])
     positions = [e[0] for e in events]
+    day_dates = [d for d in dates if not d.coarse]
+    day_starts = [d.start for d in day_dates]
     out: list[list[Dated]] = []
     for m, status in zip(kept, statuses, strict=True):
         if m.reschedule:
@@ -170,7 +173,9 @@ def dates_for(
         if chosen is not None and chosen.coarse and not chosen.since and (m.count or 1) == 1:
             # "今天开了本年度第3次支委会", "二季度的党课今天讲了": the day said stands
             s_start, s_end = tx.sentences[m.sentence]
-            days = [d for d in dates if not d.coarse and s_start <= d.start < s_end]
+            lo = bisect.bisect_left(day_starts, s_start)
+            hi = bisect.bisect_left(day_starts, s_end)
+            days = day_dates[lo : min(hi, lo + 8)]
             if days:
                 chosen = min(days, key=lambda d: abs(d.start - m.start))
                 inherited = False

@@ -24,12 +24,16 @@ people.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections.abc import Callable
 
 from bot.domain.numerals import NUMERAL_CHARS, parse_int
 from bot.domain.reader.spans import HeadCount
 
+#: At most this many numbers of people are looked at in one message (pasted documents).
+MAX_HEADS = 300
 _DIG = "一二两三四五六七八九"
 _NUM = rf"[0-9]{{1,6}}|[{NUMERAL_CHARS}俩仨]{{1,8}}"
 _PEOPLE = (
@@ -91,7 +95,7 @@ def find_head_counts(compact: str, clause_of: Callable[[int], tuple[int, int]]) 
     wording is judged in)."""
     found: list[HeadCount] = []
     last_end = -1
-    for match in _HEAD_RE.finditer(compact):
+    for match in itertools.islice(_HEAD_RE.finditer(compact), MAX_HEADS):
         start, end = match.span()
         if start < last_end:
             continue
@@ -99,10 +103,13 @@ def find_head_counts(compact: str, clause_of: Callable[[int], tuple[int, int]]) 
         if head is not None:
             found.append(head)
             last_end = head.end
+    taken = [(h.start, h.end) for h in found]
     for match in _UNITLESS_RE.finditer(compact):
         value = _value(match.group("num"))
         start, end = match.span()
-        if value and 0 < value <= 100_000 and all(h.end <= start or h.start >= end for h in found):
+        i = bisect.bisect_left(taken, (start, end))
+        overlaps = (i > 0 and taken[i - 1][1] > start) or (i < len(taken) and taken[i][0] < end)
+        if value and 0 < value <= 100_000 and not overlaps:
             if _NOT_PRESENT_RE.search(compact[max(0, start - 8) : start]):
                 continue
             priority = 2 if match.group("trig") == "实到" else 1
@@ -112,7 +119,7 @@ def find_head_counts(compact: str, clause_of: Callable[[int], tuple[int, int]]) 
         for match in _EN_RE.finditer(compact):
             value = int(match.group("num") or match.group("num2"))
             start, end = match.span()
-            if value and all(h.end <= start or h.start >= end for h in found):
+            if value and not any(h.start < end and start < h.end for h in found[:200]):
                 found.append(HeadCount(start, end, value, 1))
         found.sort(key=lambda h: h.start)
     return found

@@ -34,7 +34,7 @@ from bot.domain.reader.spans import HeadCount, Mention
 
 #: At most this many activity words are read from one message (the rest is ignored): a bound
 #: on the work done for pasted documents; real messages have a handful.
-MAX_WORDS = 600
+MAX_WORDS = 200
 
 
 def find_mentions(tx: Segmented, comp: Lexicon, sound: SoundIndex | None = None) -> list[Mention]:
@@ -203,9 +203,11 @@ def drop_countless(
     counted_clauses = {m.clause for m in mentions if m.count is not None and m.keep}
     routine_clauses: dict[int, bool] = {}
     evidence_sentences.update(m.sentence for m in mentions if m.count is not None and m.keep)
+    starts = [m.start for m in mentions]
     for m in mentions:
-        if m.keep and _not_held(tx, m, mentions):
+        if m.keep and _not_held(tx, m, starts):
             m.keep = False  # 还没开, 取消了, 没开成
+    held_sentences = {o.sentence for o in mentions if o.keep and _rank(comp, o) >= 2}
     for m in mentions:
         # "主题党日去了红色教育基地", "到纪念馆参观学习，开展主题党日活动": a rank-1 word beside
         # an activity held is its place or content, not an activity of its own
@@ -213,10 +215,7 @@ def drop_countless(
             m.keep
             and m.count is None
             and _rank(comp, m) <= 1
-            and any(
-                o is not m and o.keep and o.sentence == m.sentence and _rank(comp, o) >= 2
-                for o in mentions
-            )
+            and m.sentence in held_sentences
         ):
             m.keep = False
     for m in mentions:
@@ -262,26 +261,27 @@ def drop_countless(
         m.keep = False
 
 
-def _after_text(tx: Segmented, m: Mention, mentions: list[Mention]) -> str:
+def _after_text(tx: Segmented, m: Mention, starts: list[int]) -> str:
     """The rest of the mention's clause, and the next clause of its sentence when that names
-    no other activity ("昨天原本要开支委会，结果书记临时有事没开成")."""
+    no other activity ("昨天原本要开支委会，结果书记临时有事没开成"), up to the next activity word.
+    ``starts``: the starts of all mentions, in order."""
     c_end = tx.clauses[m.clause][1]
     s_end = tx.sentences[m.sentence][1]
     end = c_end
     if c_end < s_end and m.clause + 1 < len(tx.clauses):
         n_start, n_end = tx.clauses[m.clause + 1]
-        if not any(n_start <= o.start < n_end for o in mentions if o is not m):
+        if bisect.bisect_left(starts, n_start) == bisect.bisect_left(starts, n_end):
             end = n_end
-    nxt = [o.start for o in mentions if m.end <= o.start < end]
-    if nxt:
-        end = min(nxt)
+    i = bisect.bisect_left(starts, m.end)
+    if i < len(starts) and starts[i] < end:
+        end = starts[i]
     return tx.compact[m.end : end]
 
 
-def _not_held(tx: Segmented, m: Mention, mentions: list[Mention]) -> bool:
+def _not_held(tx: Segmented, m: Mention, starts: list[int]) -> bool:
     """A word said not to have happened, or moved: marks ``m.reschedule`` for a postponement
     (which is kept: a planned record for the new date)."""
-    after = _after_text(tx, m, mentions)
+    after = _after_text(tx, m, starts)
     if not after:
         return False
     post = POSTPONE_RE.search(after)

@@ -4,6 +4,7 @@ docstring)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, replace
 
 from bot.domain.dates import DateMention, find_dates
@@ -36,6 +37,10 @@ from bot.domain.when import When
 
 #: Characters before a word that make a typo in front of it unlikely (a verb or particle
 #: ends there): the sound index is not tried for "开展读书班", but is for "主体教育读书班".
+#: Typos are looked for in messages up to this long (chat); a pasted document is read as
+#: written (bounds the work of the second pass).
+SOUND_MAX_CHARS = 2000
+_CJK_RE = re.compile("[\u3400-\u9fff]")
 _WORD_BOUNDARY_BEFORE = frozenset("了的个和与及、开展办搞行是在到去次场名搞组织召举参加看讲上做")
 
 
@@ -121,8 +126,10 @@ def _try_sound(msg: _Text, comp: Lexicon, kept: list[Mention]) -> bool:
     where the characters found nothing plausible: no activity, an ambiguous or topic-like one,
     or a word that may be the tail of a longer one typed wrong."""
     compact = msg.tx.compact
+    if len(compact) > SOUND_MAX_CHARS:
+        return False
     if not kept:
-        return sum(1 for ch in compact if "\u3400" <= ch <= "\u9fff") >= 3
+        return len(_CJK_RE.findall(compact, 0, 64)) >= 3
     for m in kept:
         if m.alternatives or comp.rank.get(m.type, 2) <= 1:
             return True

@@ -4,6 +4,7 @@ each count belongs to."""
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections.abc import Callable
 
@@ -25,6 +26,11 @@ from bot.domain.reader.segments import Segmented
 from bot.domain.reader.spans import HeadCount, Mention, Quantity
 
 
+#: At most this many numbers with units are read from one message (a bound for pasted
+#: documents, like :data:`.mentions.MAX_WORDS`).
+MAX_NUMBERS = 400
+
+
 def find_participants(compact: str, clause_of: Callable[[int], tuple[int, int]]) -> list[HeadCount]:
     """Head counts of the text, left to right (see :mod:`.headcounts` for the wordings)."""
     return find_head_counts(compact, clause_of)
@@ -33,7 +39,7 @@ def find_participants(compact: str, clause_of: Callable[[int], tuple[int, int]])
 def find_quantities(compact: str, participants: list[HeadCount]) -> list[Quantity]:
     out: list[Quantity] = []
     p_starts = [p.start for p in participants]
-    for match in QTY_RE.finditer(compact):
+    for match in itertools.islice(QTY_RE.finditer(compact), MAX_NUMBERS):
         start, end = match.span()
         i = bisect.bisect_right(p_starts, start) - 1
         if i >= 0 and start < participants[i].end and not participants[i].weak:
