@@ -36,7 +36,7 @@ import bisect
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Literal
 
 from bot.domain.numerals import parse_int
@@ -426,16 +426,24 @@ def find_dates(text: str, coarse: bool = False) -> list[DateMention]:
         if mention.inferred and mention.kind == "rel" and found:
             last = found[-1]
             if last.end == mention.start and not last.coarse:
-                found[-1] = replace(last, end=mention.end)  # 昨天下午: one date
+                found[-1] = _moved(last, last.start, mention.end, last.inferred)  # 昨天下午
                 continue
             days = [d for d in found if not d.coarse]
             if mention.tod and days:
                 # "10月8日上午…；下午召开支委会": the afternoon of that day
-                mention = replace(days[-1], start=mention.start, end=mention.end, inferred=True)
+                mention = _moved(days[-1], mention.start, mention.end, True)
         if mention.coarse and not coarse:
             continue
         found.append(mention)
     return found
+
+
+def _moved(d: DateMention, start: int, end: int, inferred: bool) -> DateMention:
+    """``d`` at another span (``dataclasses.replace`` is several times slower)."""
+    return DateMention(
+        start, end, d.kind, d.year, d.month, d.day, d.offset, d.weekday, d.part, d.shift,
+        inferred, d.since, d.tod,
+    )  # fmt: skip
 
 
 def _from_match(match: re.Match[str], text: str) -> DateMention | None:

@@ -32,6 +32,7 @@ from collections.abc import Callable
 from bot.domain.numerals import NUMERAL_CHARS, parse_int
 from bot.domain.reader.spans import HeadCount
 
+_ANY_NUMBER_RE = re.compile(rf"[0-9{NUMERAL_CHARS}俩仨]")
 #: At most this many numbers of people are looked at in one message (pasted documents).
 MAX_HEADS = 300
 _DIG = "一二两三四五六七八九"
@@ -94,6 +95,8 @@ def find_head_counts(compact: str, clause_of: Callable[[int], tuple[int, int]]) 
     overlapping. ``clause_of(pos)`` gives the clause span around a position (the context a
     wording is judged in)."""
     found: list[HeadCount] = []
+    if not _ANY_NUMBER_RE.search(compact):
+        return found
     last_end = -1
     for match in itertools.islice(_HEAD_RE.finditer(compact), MAX_HEADS):
         start, end = match.span()

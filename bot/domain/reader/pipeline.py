@@ -123,15 +123,16 @@ def read(text: str, today: dt.date, taxonomy: Taxonomy | None = None) -> Reading
 
 def _try_sound(msg: _Text, comp: Lexicon, kept: list[Mention]) -> bool:
     """Whether to read the message again with typos (module doc of :mod:`.lexicon`): only
-    where the characters found nothing plausible: no activity, an ambiguous or topic-like one,
-    or a word that may be the tail of a longer one typed wrong."""
+    where the characters found nothing plausible: no activity, an ambiguous one (谈话 in
+    连政谈话), or a word that may be the tail of a longer one typed wrong (读书班 in
+    主体教育读书班)."""
     compact = msg.tx.compact
     if len(compact) > SOUND_MAX_CHARS:
         return False
     if not kept:
         return len(_CJK_RE.findall(compact, 0, 64)) >= 3
     for m in kept:
-        if m.alternatives or comp.rank.get(m.type, 2) <= 1:
+        if m.alternatives:
             return True
         if compact[m.start : m.end] in comp.extendable and m.start > 0:
             before = compact[m.start - 1]
