@@ -34,14 +34,13 @@ def link_events(tx: Segmented, kept: list[Mention], comp: Lexicon) -> None:
         after_b = compact[b.end : b.end + 6]
         a_clause_start = tx.clauses[a.clause][0]
         linked = False
-        match = EVENT_GAP_RE.match(gap)
-        if match is not None:
+        if EVENT_BEFORE_RE.search(compact, max(a_clause_start, a.start - 3), a.start):
+            linked = bool(EVENT_JOIN_RE.match(gap))
+        elif EVENT_GAP_RE.match(gap) is not None:
             # "召开党员大会进行换届选举" needs a meeting first; "暨", "同时开展" do not
             linked = not gap.lstrip("会议上中").startswith(("进行", "开展", "举行")) or (
                 comp.rank.get(a.type, 2) >= 3
             )
-        elif EVENT_BEFORE_RE.search(compact, max(a_clause_start, a.start - 3), a.start):
-            linked = bool(EVENT_JOIN_RE.match(gap))
         elif EVENT_AFTER_RE.match(after_b) and (
             TOPIC_JOIN_RE.match(gap) or all(ch in "，," for ch in gap) or gap == ""
         ):
