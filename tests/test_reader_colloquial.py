@@ -62,7 +62,11 @@ def test_head_counts_in_every_wording(text: str, people: int, approximate: bool)
 
 @pytest.mark.parametrize(
     ("text", "low", "high"),
-    [("今天党日活动 来了十五六个", 15, 16), ("昨天的学习会二三十人参加", 20, 30), ("今天开了党员大会 到了七八十人", 70, 80)],
+    [
+        ("今天党日活动 来了十五六个", 15, 16),
+        ("昨天的学习会二三十人参加", 20, 30),
+        ("今天开了党员大会 到了七八十人", 70, 80),
+    ],
 )
 def test_a_range_of_people_is_asked_about(text: str, low: int, high: int) -> None:
     record = one(text)
@@ -97,7 +101,9 @@ def test_membership_beside_attendance() -> None:
 
 
 def test_one_head_count_for_two_activities() -> None:
-    records = read_message("昨天看了警示教育片 今天又讲了廉政党课 两次都是28个人参加", TODAY).records
+    records = read_message(
+        "昨天看了警示教育片 今天又讲了廉政党课 两次都是28个人参加", TODAY
+    ).records
     assert [(r.activity_type, r.count, r.participants) for r in records] == [
         ("警示教育", 1, 28),
         ("廉政党课", 1, 28),
@@ -224,7 +230,11 @@ def test_a_postponement_is_a_planned_record_for_the_new_date() -> None:
         ("组织生活会暨民主评议党员，应到28人实到26人", ["组织生活会", "民主评议党员"], 26),
         ("今天开展主题党日活动同时开展志愿服务 来了16个人", ["主题党日", "志愿服务"], 16),
         ("昨天结合主题党日开展警示教育，到场20人", ["主题党日", "警示教育"], 20),
-        ("12月份开了组织生活会 民主评议党员也一起搞了 19人参加", ["组织生活会", "民主评议党员"], 19),
+        (
+            "12月份开了组织生活会 民主评议党员也一起搞了 19人参加",
+            ["组织生活会", "民主评议党员"],
+            19,
+        ),
     ],
 )
 def test_one_event_several_types(text: str, types: list[str], people: int) -> None:
@@ -246,10 +256,34 @@ def test_separate_activities_are_separate_events() -> None:
     ("text", "today", "precision", "start", "label"),
     [
         ("6月为群众办实事3件", dt.date(2026, 7, 10), "month", dt.date(2026, 6, 1), "2026年6月"),
-        ("8月中旬组织党员开展了红色教育", dt.date(2026, 9, 5), "xun", dt.date(2026, 8, 11), "2026年8月中旬"),
-        ("计划于2027年1月中旬召开组织生活会", dt.date(2026, 12, 20), "xun", dt.date(2027, 1, 11), "2027年1月中旬"),
-        ("上半年开展警示教育4次", dt.date(2026, 7, 10), "half", dt.date(2026, 1, 1), "2026年上半年"),
-        ("二季度召开党员大会1次", dt.date(2026, 7, 10), "quarter", dt.date(2026, 4, 1), "2026年第二季度"),
+        (
+            "8月中旬组织党员开展了红色教育",
+            dt.date(2026, 9, 5),
+            "xun",
+            dt.date(2026, 8, 11),
+            "2026年8月中旬",
+        ),
+        (
+            "计划于2027年1月中旬召开组织生活会",
+            dt.date(2026, 12, 20),
+            "xun",
+            dt.date(2027, 1, 11),
+            "2027年1月中旬",
+        ),
+        (
+            "上半年开展警示教育4次",
+            dt.date(2026, 7, 10),
+            "half",
+            dt.date(2026, 1, 1),
+            "2026年上半年",
+        ),
+        (
+            "二季度召开党员大会1次",
+            dt.date(2026, 7, 10),
+            "quarter",
+            dt.date(2026, 4, 1),
+            "2026年第二季度",
+        ),
         ("今年开展结对共建2次", dt.date(2026, 7, 10), "year", dt.date(2026, 1, 1), "2026年"),
         ("本月组织生活会已开，全体党员参加", TODAY, "month", dt.date(2026, 3, 1), "2026年3月"),
     ],
@@ -259,7 +293,11 @@ def test_dates_keep_their_precision(
 ) -> None:
     record = one(text, today)
     assert record.when is not None
-    assert (record.when.precision, record.when.start, record.when.label) == (precision, start, label)
+    assert (record.when.precision, record.when.start, record.when.label) == (
+        precision,
+        start,
+        label,
+    )
     assert record.occurred_on is None
     data = record.to_dict()
     assert data["occurred_on"] is None
@@ -315,7 +353,9 @@ def test_counts_in_chat(text: str, counts: list[tuple[str, int]]) -> None:
         ("今天开了个会 大家都来了", "支委会", None),
     ],
 )
-def test_an_activity_of_unclear_type_offers_types(text: str, first: str, people: int | None) -> None:
+def test_an_activity_of_unclear_type_offers_types(
+    text: str, first: str, people: int | None
+) -> None:
     reading = read_message(text, TODAY)
     assert reading.records == ()
     assert reading.intent == "unclear"
@@ -328,7 +368,12 @@ def test_an_activity_of_unclear_type_offers_types(text: str, first: str, people:
 
 
 def test_chat_that_is_no_activity_stays_chat() -> None:
-    for text in ("书记在开会 晚点回复", "请各党小组组长周五前把学习笔记交上来", "你好", "今天天气真冷"):
+    for text in (
+        "书记在开会 晚点回复",
+        "请各党小组组长周五前把学习笔记交上来",
+        "你好",
+        "今天天气真冷",
+    ):
         reading = read_message(text, TODAY)
         assert reading.unclear is None and reading.request is None, text
 
@@ -380,7 +425,9 @@ def test_how_to_questions_have_a_topic(text: str, topic: str) -> None:
     assert reading.intent == "question"  # as before: existing callers answer questions
     assert reading.request is not None
     assert (reading.request.kind, reading.request.topic) == ("howto", topic)
-    assert json.loads(json.dumps(reading.to_dict(), ensure_ascii=False))["request"]["topic"] == topic
+    assert (
+        json.loads(json.dumps(reading.to_dict(), ensure_ascii=False))["request"]["topic"] == topic
+    )
 
 
 # ----------------------------------------------------------------------------- explain

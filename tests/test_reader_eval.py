@@ -177,9 +177,7 @@ def test_own_set_precision_of_dates() -> None:
     for case in _cases(OWN_SET):
         for e in _expected(case, "when"):
             total += 1
-            records = [
-                r for r in _read(case).records if r.activity_type == e["activity_type"]
-            ]
+            records = [r for r in _read(case).records if r.activity_type == e["activity_type"]]
             when = e["when"]
             assert isinstance(when, dict)
             ok = any(
@@ -202,10 +200,13 @@ def test_own_set_events_ranges_unclear_and_requests() -> None:
         events = _expected(case, "event")
         if events:
             keys = {
-                r.event for r in reading.records if r.activity_type in {e["activity_type"] for e in events}
+                r.event
+                for r in reading.records
+                if r.activity_type in {e["activity_type"] for e in events}
             }
             if len(keys) != 1 or None in keys:
-                wrong.append(f"{case['text']}: events {[(r.activity_type, r.event) for r in reading.records]}")
+                pairs = [(r.activity_type, r.event) for r in reading.records]
+                wrong.append(f"{case['text']}: events {pairs}")
         for e in _expected(case, "needs"):
             if not any(
                 r.activity_type == e["activity_type"]

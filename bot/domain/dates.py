@@ -166,20 +166,21 @@ _DATE_RE = re.compile(
 )
 
 _COARSE_RE = re.compile(
-    rf"""
+    r"""
     (?=[0-9一二三四五六七八九十今去明前本这上下当全第月])
     (?:
     (?!)
-  | (?:(?P<cy>(?:19|20)[0-9]{{2}})年|(?P<cyw>前年|去年|今年|本年|明年))?
+  | (?:(?P<cy>(?:19|20)[0-9]{2})年|(?P<cyw>前年|去年|今年|本年|明年))?
       (?<![0-9第])(?P<cm>1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])(?:月份|月)(?![0-9])
       (?P<cx>上旬|中旬|下旬|初|中(?!心|央|层|华|国|期|秋)|底|末)?
-  | (?P<cmw>本月|这个月|当月|上个月|上月|下个月|下月)(?P<cmx>上旬|中旬|下旬|初|中(?!心|央|层)|底|末)?
+  | (?P<cmw>本月|这个月|当月|上个月|上月|下个月|下月)
+      (?P<cmx>上旬|中旬|下旬|初|中(?!心|央|层)|底|末)?
   | (?<![本这上下个当])(?<![0-9])(?P<bx>月初|月中旬|月中|月底|月末|上旬|中旬|下旬)
-  | (?:(?P<qy>(?:19|20)[0-9]{{2}})年|(?P<qyw>去年|今年|本年|明年))?
+  | (?:(?P<qy>(?:19|20)[0-9]{2})年|(?P<qyw>去年|今年|本年|明年))?
       第?(?P<q>[一二三四1-4])(?:季度|季)(?!刊)
   | (?P<qw>本季度|这个季度|这季度|上个季度|上季度|下个季度|下季度)
-  | (?:(?P<hy>(?:19|20)[0-9]{{2}})年|(?P<hyw>去年|今年|本年|明年))?(?P<h>上半年|下半年)
-  | (?P<yy>(?:19|20)[0-9]{{2}})年(?:度)?(?!月|[0-9])(?P<yysince>以来)?
+  | (?:(?P<hy>(?:19|20)[0-9]{2})年|(?P<hyw>去年|今年|本年|明年))?(?P<h>上半年|下半年)
+  | (?P<yy>(?:19|20)[0-9]{2})年(?:度)?(?!月|[0-9])(?P<yysince>以来)?
   | (?P<yr>今年|本年度|本年|去年|明年|前年|全年)(?P<yrsince>以来)?
     )
     """,
@@ -448,106 +449,108 @@ def _moved(d: DateMention, start: int, end: int, inferred: bool) -> DateMention:
 
 def _from_match(match: re.Match[str], text: str) -> DateMention | None:
     start, end = match.span()
-    groups = match.groupdict()
+    groups: dict[str, str] = {k: v for k, v in match.groupdict().items() if v is not None}
+
+    def g(name: str) -> str:
+        return groups.get(name, "")
+
     if (
-        groups.get("d4") is None
-        and groups.get("tod") is None
-        and groups.get("now") is None
+        "d4" not in groups
+        and "tod" not in groups
+        and "now" not in groups
         and _DEADLINE_RE.match(text, end)
     ):
         return None  # "5月31日前报送": a deadline, not the day of an activity
-    if groups.get("y") is not None:
-        year = parse_int(groups.get("y"))
-        month = parse_int(groups.get("m1"))
-        day = parse_int(groups.get("d1"))
+    if "y" in groups:
+        year = parse_int(g("y"))
+        month = parse_int(g("m1"))
+        day = parse_int(g("d1"))
         if year is None or month is None or day is None:
             return None
         return DateMention(start, end, "ymd", year=year, month=month, day=day)
-    if groups.get("m2") is not None:
-        month = parse_int(groups.get("m2"))
-        day = parse_int(groups.get("d2"))
+    if "m2" in groups:
+        month = parse_int(g("m2"))
+        day = parse_int(g("d2"))
         if month is None or day is None or not (1 <= month <= 12 and 1 <= day <= 31):
             return None
-        yw = groups.get("yw")
+        yw = g("yw")
         return DateMention(
             start, end, "md", month=month, day=day, offset=_YEAR_WORDS[yw] if yw else None
         )
-    if groups.get("m3") is not None:
+    if "m3" in groups:
         before = text[start - 1] if start > 0 else "\n"
         if before not in _BEFORE_MD and not _AFTER_MD.match(text, end):
             return None
-        if groups.get("sep") == "-" and before.isascii() and before.isalnum():
+        if g("sep") == "-" and before.isascii() and before.isalnum():
             return None
-        return DateMention(start, end, "md", month=int(groups.get("m3")), day=int(groups.get("d3")))
-    if groups.get("rel") is not None:
-        return DateMention(start, end, "rel", offset=_REL_DAYS[groups.get("rel")])
-    if groups.get("en") is not None:
-        return DateMention(start, end, "rel", offset=_EN_DAYS[groups.get("en").lower()])
-    if groups.get("wd") is not None:
-        wk = groups.get("wk")
+        return DateMention(start, end, "md", month=int(g("m3")), day=int(g("d3")))
+    if "rel" in groups:
+        return DateMention(start, end, "rel", offset=_REL_DAYS[g("rel")])
+    if "en" in groups:
+        return DateMention(start, end, "rel", offset=_EN_DAYS[g("en").lower()])
+    if "wd" in groups:
+        wk = g("wk")
         return DateMention(
             start,
             end,
             "week",
-            weekday=_WEEKDAYS[groups.get("wd")],
+            weekday=_WEEKDAYS[g("wd")],
             offset=_WEEK_OFFSETS[wk] if wk else None,
         )
-    if groups.get("d4") is not None:
-        mw = groups.get("mw")
+    if "d4" in groups:
+        mw = g("mw")
         return DateMention(
-            start, end, "d", day=int(groups.get("d4")), offset=_MONTH_WORDS[mw] if mw else None
+            start, end, "d", day=int(g("d4")), offset=_MONTH_WORDS[mw] if mw else None
         )
-    if groups.get("hol") is not None:
-        month, day = _HOLIDAYS[groups.get("hol")]
+    if "hol" in groups:
+        month, day = _HOLIDAYS[g("hol")]
         return DateMention(
-            start, end, "md", month=month, day=day, shift=_HOLIDAY_SHIFT[groups.get("hshift")]
+            start, end, "md", month=month, day=day, shift=_HOLIDAY_SHIFT[g("hshift")]
         )
-    if groups.get("cm") is not None:
-        month = parse_int(groups.get("cm"))
+    if "cm" in groups:
+        month = parse_int(g("cm"))
         if month is None or not 1 <= month <= 12:
             return None
-        year = int(groups.get("cy")) if groups.get("cy") else None
-        offset = _YEAR_WORDS[groups.get("cyw")] if groups.get("cyw") else None
-        cx = groups.get("cx")
+        year = int(g("cy")) if g("cy") else None
+        offset = _YEAR_WORDS[g("cyw")] if g("cyw") else None
+        cx = g("cx")
         if cx is None:
             return DateMention(start, end, "month", year=year, month=month, offset=offset)
         return DateMention(
             start, end, "xun", year=year, month=month, offset=offset, part=_XUN_WORDS[cx]
         )
-    if groups.get("cmw") is not None:
-        offset = _MONTH_WORDS[groups.get("cmw")]
-        cx = groups.get("cmx")
+    if "cmw" in groups:
+        offset = _MONTH_WORDS[g("cmw")]
+        cx = g("cmx")
         if cx is None:
             return DateMention(start, end, "month", offset=offset)
         return DateMention(start, end, "xun", offset=offset, part=_XUN_WORDS[cx])
-    if groups.get("bx") is not None:
-        word = groups.get("bx").removeprefix("月").removesuffix("旬") if groups.get("bx")[0] == "月" else ""
-        part = _XUN_WORDS.get(word or groups.get("bx"), 1)
+    if "bx" in groups:
+        word = g("bx").removeprefix("月").removesuffix("旬") if g("bx")[0] == "月" else ""
+        part = _XUN_WORDS.get(word or g("bx"), 1)
         return DateMention(start, end, "xun", offset=0, part=part)
-    if groups.get("q") is not None:
-        year = int(groups.get("qy")) if groups.get("qy") else None
-        offset = _YEAR_WORDS[groups.get("qyw")] if groups.get("qyw") else None
+    if "q" in groups:
+        year = int(g("qy")) if g("qy") else None
+        offset = _YEAR_WORDS[g("qyw")] if g("qyw") else None
         return DateMention(
-            start, end, "quarter", year=year, offset=offset, part=_QUARTER_NUMS[groups.get("q")]
+            start, end, "quarter", year=year, offset=offset, part=_QUARTER_NUMS[g("q")]
         )
-    if groups.get("qw") is not None:
-        return DateMention(start, end, "quarter", offset=_QUARTER_WORDS[groups.get("qw")])
-    if groups.get("h") is not None:
-        year = int(groups.get("hy")) if groups.get("hy") else None
-        offset = _YEAR_WORDS[groups.get("hyw")] if groups.get("hyw") else None
-        part = 1 if groups.get("h") == "上半年" else 2
+    if "qw" in groups:
+        return DateMention(start, end, "quarter", offset=_QUARTER_WORDS[g("qw")])
+    if "h" in groups:
+        year = int(g("hy")) if g("hy") else None
+        offset = _YEAR_WORDS[g("hyw")] if g("hyw") else None
+        part = 1 if g("h") == "上半年" else 2
         return DateMention(start, end, "half", year=year, offset=offset, part=part)
-    if groups.get("yy") is not None:
-        return DateMention(
-            start, end, "year", year=int(groups.get("yy")), since=bool(groups.get("yysince"))
-        )
-    if groups.get("yr") is not None:
-        word = groups.get("yr")
+    if "yy" in groups:
+        return DateMention(start, end, "year", year=int(g("yy")), since=bool(g("yysince")))
+    if "yr" in groups:
+        word = g("yr")
         offset = 0 if word in ("本年度", "本年", "全年") else _YEAR_WORDS[word]
-        return DateMention(start, end, "year", offset=offset, since=bool(groups.get("yrsince")))
-    if groups.get("tod") is not None:
+        return DateMention(start, end, "year", offset=offset, since=bool(g("yrsince")))
+    if "tod" in groups:
         return DateMention(start, end, "rel", offset=0, inferred=True, tod=True)
-    if groups.get("now") is not None:
+    if "now" in groups:
         return DateMention(start, end, "rel", offset=0, inferred=True)
     return None
 

@@ -59,5 +59,3 @@ class When:
             "end": self.end.isoformat(),
             "label": self.label,
         }
-
-

@@ -16,10 +16,10 @@ Approximate (the number, marked approximate): 约/大约/大概/差不多/将近
 numerals 俩 (2) and 仨 (3). A range (十五六个, 二三十人, 七八十人, 15-20人) is no number: the
 record asks (``span`` holds the ends).
 
-Not head counts: membership sizes (支部共有党员35名, 我们支部12个党员, 全支部23名党员, 支部党员共48人,
-其中预备党员2名), absentees and expected numbers (请假6人, 应到32人), 人次 (服务群众120人次), and things
-counted (200份, 5户, 3个村, 2个小时, 第3部分): a bare 个 needs an attendance word or a noun for
-people.
+Not head counts: membership sizes (支部共有党员35名, 我们支部12个党员, 全支部23名党员,
+支部党员共48人, 其中预备党员2名), absentees and expected numbers (请假6人, 应到32人), 人次
+(服务群众120人次), and things counted (200份, 5户, 3个村, 2个小时, 第3部分): a bare 个
+needs an attendance word or a noun for people.
 """
 
 from __future__ import annotations
@@ -67,7 +67,9 @@ _BWD_HEAD_RE = re.compile(
     r"^(?:党员|同志|干部|人)?(?:都|全|全部|均|一起|共同|基本|全都|悉数|也)?"
     r"(?:参加|参与|到场|出席|到会|参会|与会|到齐|到了|来了|在场|在线|听|观看|收看|参学|参训|来|到|去)"
 )
-_APPROX_BEFORE_RE = re.compile(r"(?:约|大约|大概|差不多|将近|接近|近|超过|逾|估计|大致|约有|估摸)有?$")
+_APPROX_BEFORE_RE = re.compile(
+    r"(?:约|大约|大概|差不多|将近|接近|近|超过|逾|估计|大致|约有|估摸)有?$"
+)
 #: the branch's size, not an audience: "支部共有党员35名", "我们支部12个党员", "其中预备党员2名"
 _MEMBERSHIP_RE = re.compile(r"共有|现有|其中|全支部|支部|总支|党委|我们|我支部|下设|下面")
 #: these say "there are" only about members: "党员共48人" (not "差不多有四十人", "共50人")
@@ -81,7 +83,9 @@ _WITH_RE = re.compile(
     r"(?:组织|带领|率领|召集|动员|邀请|和|与|同|跟|给|为|对|带着|带)(?:了)?(?:全体|支部|全部)?$"
 )
 #: "表决接收2名预备党员", "发展党员2名": people the activity is about, not its audience
-_ABOUT_RE = re.compile(r"(?:表决|接收|吸收|发展|确定|推荐|选举|批准|培养|考察|转正|新增|列为|新)(?:了)?$")
+_ABOUT_RE = re.compile(
+    r"(?:表决|接收|吸收|发展|确定|推荐|选举|批准|培养|考察|转正|新增|列为|新)(?:了)?$"
+)
 _FILLER_LEAD_RE = re.compile(r"^(?:就|只有|才|也就|一共|总共|只)$")
 _GE_NEXT_OK = frozenset("都全均也就吧啊呀哈了左上的，,。；;！!？?…")
 _UNITLESS_RE = re.compile(
@@ -128,9 +132,7 @@ def find_head_counts(compact: str, clause_of: Callable[[int], tuple[int, int]]) 
     return found
 
 
-def _classify(
-    compact: str, match: re.Match[str], clause: tuple[int, int]
-) -> HeadCount | None:
+def _classify(compact: str, match: re.Match[str], clause: tuple[int, int]) -> HeadCount | None:
     start, end = match.span()
     c_start, c_end = clause
     g = match.groupdict()

@@ -23,6 +23,7 @@ import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
+from typing import cast
 
 from bot.domain.reader.normalise import DROP_RE, normalise
 from bot.domain.taxonomy import Taxonomy
@@ -157,7 +158,9 @@ class SoundIndex:
 
 
 def _toneless(reading: str) -> str:
-    plain = "".join(c for c in unicodedata.normalize("NFD", reading) if not unicodedata.combining(c))
+    plain = "".join(
+        c for c in unicodedata.normalize("NFD", reading) if not unicodedata.combining(c)
+    )
     plain = plain.replace("ü", "v").lower()
     for a, b in _FUZZY:
         if plain.startswith(a):
@@ -177,7 +180,8 @@ def _char_syllables() -> dict[int, str]:
     for cp, readings in pinyin_dict.items():
         if 0x3400 <= cp <= 0x9FFF:
             syllables[cp] = _toneless(readings.split(",", 1)[0])
-    for typed, meant in reader_data().get("confusables", {}).items():
+    confusables = cast(dict[str, str], reader_data().get("confusables", {}))
+    for typed, meant in confusables.items():
         if len(typed) == 1 and len(meant) == 1 and ord(meant) in syllables:
             syllables[ord(typed)] = syllables[ord(meant)]
     return syllables
@@ -203,7 +207,7 @@ def _phrase_keys(word: str) -> set[str]:
     ids = _syllable_ids()
     table = _sound_table()
     keys = {word.translate(table)}
-    readings = lazy_pinyin(word, style=Style.TONE, errors=lambda chars: ["?"] * len(chars))
+    readings = lazy_pinyin(word, style=Style.TONE, errors="default")
     if len(readings) == len(word):
         phrase = [ids.get(_toneless(r)) for r in readings]
         if all(phrase):

@@ -13,20 +13,20 @@ from bot.domain.reader.patterns import (
     ADJACENT_GAPS,
     CONJ_RE,
     CONTENT_RE,
+    DISCUSS_END_RE,
     EXAMPLES_RE,
     HELD_AFTER_RE,
     HELD_BEFORE_RE,
-    DISCUSS_END_RE,
     MEETING_NOUN_RE,
     NEGATED_AFTER_RE,
     NEGATED_RE,
-    POSTPONE_RE,
-    SPLIT_WORDS,
-    TOPIC_JOIN_RE,
     NOT_HELD_AFTER_RE,
     PLANNED_RE,
+    POSTPONE_RE,
     QTY_AFTER_RE,
     ROUTINE_RE,
+    SPLIT_WORDS,
+    TOPIC_JOIN_RE,
     TOPIC_RE,
 )
 from bot.domain.reader.segments import Segmented
@@ -211,12 +211,7 @@ def drop_countless(
     for m in mentions:
         # "主题党日去了红色教育基地", "到纪念馆参观学习，开展主题党日活动": a rank-1 word beside
         # an activity held is its place or content, not an activity of its own
-        if (
-            m.keep
-            and m.count is None
-            and _rank(comp, m) <= 1
-            and m.sentence in held_sentences
-        ):
+        if m.keep and m.count is None and _rank(comp, m) <= 1 and m.sentence in held_sentences:
             m.keep = False
     for m in mentions:
         if not m.keep or m.count is not None:

@@ -33,7 +33,8 @@ _NORMALISE.update({ord(t): ord(s) for t, s in zip(_TRAD, _SIMP, strict=True) if 
 for _cp in (0x2018, 0x2019, 0x201C, 0x201D):  # curly quotes stay themselves (then dropped)
     _NORMALISE.pop(_cp, None)
 _DROP_CHARS = (
-    " \t\r\u00a0\u2002\u2003\u2009\u200b\u200c\u200d\u2060\ufeff\ufe0e\ufe0f“”‘’\"'「」『』《》〈〉`"
+    " \t\r\u00a0\u2002\u2003\u2009\u200b\u200c\u200d\u2060\ufeff\ufe0e\ufe0f"
+    "“”‘’\"'「」『』《》〈〉`"
 )
 DROP = frozenset(_DROP_CHARS)
 DROP_RE = re.compile("[" + re.escape(_DROP_CHARS) + "]")

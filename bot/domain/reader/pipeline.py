@@ -180,7 +180,21 @@ def _read_records(
     seen: dict[tuple[str, When | None, Status], int] = {}
     for m, (status, cue), days in zip(kept, cued, occurred, strict=True):
         for dated in days:
-            _emit(msg, comp, m, status, cue, dated, dates, today, per_sentence, records, counted, seen, len(days))
+            _emit(
+                msg,
+                comp,
+                m,
+                status,
+                cue,
+                dated,
+                dates,
+                today,
+                per_sentence,
+                records,
+                counted,
+                seen,
+                len(days),
+            )
     # an uncounted mention of a type counted elsewhere in the message is the same activity
     counted_types = {
         (r.activity_type, r.status) for r, c in zip(records, counted, strict=True) if c
@@ -276,9 +290,7 @@ def _sources(
     type_conf = m.confidence * (0.5 if m.alternatives else 1.0)
     out = [msg.source("activity_type", m.start, m.end, type_conf, m.via)]
     if m.count_span is not None and n_days == 1:
-        out.append(
-            msg.source("count", *m.count_span, 0.85 if m.approximate else 0.95)
-        )
+        out.append(msg.source("count", *m.count_span, 0.85 if m.approximate else 0.95))
     else:
         out.append(Source("count", -1, -1, "", 0.85, "default"))
     head = m.head

@@ -25,7 +25,6 @@ from bot.domain.reader.patterns import (
 from bot.domain.reader.segments import Segmented
 from bot.domain.reader.spans import HeadCount, Mention, Quantity
 
-
 #: At most this many numbers with units are read from one message (a bound for pasted
 #: documents, like :data:`.mentions.MAX_WORDS`).
 MAX_NUMBERS = 400
@@ -147,9 +146,13 @@ def bind_counts(
             n = nxt[0]
             gap = compact[q.end : n.start]
             lead_lo = max(c_start, prev[-1].end if prev else c_start, q.start - 6)
-            listed = gap in ("", "的") and q.unit not in ("批", "批次") and (
-                bool(FILLER_RE.match(compact[c_start : q.start]))
-                or (bool(prev) and prev[-1].end == q.start)
+            listed = (
+                gap in ("", "的")
+                and q.unit not in ("批", "批次")
+                and (
+                    bool(FILLER_RE.match(compact[c_start : q.start]))
+                    or (bool(prev) and prev[-1].end == q.start)
+                )
             )  # "一次结对共建", "两次党小组会一次支委会": a count right before its word
             if (
                 n.count is None
@@ -174,7 +177,9 @@ def bind_counts(
             bisect.insort(used_starts, q.start)
 
 
-_GE_VERB_RE = re.compile(r"^(?:又|也|共|一共|总共)?(?:开|搞|办|组织|开展|进行|召开|举办|谈|讲|上|做)?了?$")
+_GE_VERB_RE = re.compile(
+    r"^(?:又|也|共|一共|总共)?(?:开|搞|办|组织|开展|进行|召开|举办|谈|讲|上|做)?了?$"
+)
 _CLAUSE_END_RE = re.compile(r"^[吧啊呀哈了呢嘛，,。；;！!？?…\s]*$")
 
 

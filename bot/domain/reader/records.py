@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.domain.periods import Period
-from bot.domain.when import Precision, When
+from bot.domain.when import When
 
 Status = Literal["done", "planned"]
 Intent = Literal[
@@ -24,6 +24,7 @@ Intent = Literal[
     "unknown",
 ]
 RequestKind = Literal["report", "ledger", "list", "howto"]
+
 
 @dataclass(frozen=True, slots=True)
 class Source:

@@ -24,7 +24,9 @@ from bot.domain.reader.records import Request, RequestKind
 from bot.domain.reader.segments import Segmented
 from bot.domain.when import When
 
-_HOWTO_RE = re.compile(r"怎么|怎样|如何|咋|在哪|哪里|哪儿|能不能|可以.{0,6}吗|教.{0,2}我|什么时候|啥时候|多久")
+_HOWTO_RE = re.compile(
+    r"怎么|怎样|如何|咋|在哪|哪里|哪儿|能不能|可以.{0,6}吗|教.{0,2}我|什么时候|啥时候|多久"
+)
 _MINE_RE = re.compile(r"我(?!们)")
 _KINDS: tuple[RequestKind, ...] = ("report", "ledger", "list")
 

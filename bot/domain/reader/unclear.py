@@ -16,6 +16,7 @@ import re
 from typing import TYPE_CHECKING, cast
 
 from bot.domain.dates import DateMention
+from bot.domain.reader.headcounts import find_head_counts
 from bot.domain.reader.lexicon import Lexicon, reader_data
 from bot.domain.reader.patterns import (
     DONE_RE,
@@ -24,14 +25,15 @@ from bot.domain.reader.patterns import (
     NOT_HELD_AFTER_RE,
     PLANNED_RE,
 )
-from bot.domain.reader.records import Source, Status, UnclearActivity
-from bot.domain.reader.headcounts import find_head_counts
+from bot.domain.reader.records import Status, UnclearActivity
 
 if TYPE_CHECKING:
     from bot.domain.reader.pipeline import _Text
 
 _HAPPENED_RE = re.compile(r"了|已|完|过|刚|搞|组织|召开|开展|举行|参加|到场|来了")
-_NOT_CUE_AFTER_RE = re.compile(r"笔记|资料|内容|计划|心得|强国|材料|记录|纪要|通知|室|桌|期间|中|呢|吗")
+_NOT_CUE_AFTER_RE = re.compile(
+    r"笔记|资料|内容|计划|心得|强国|材料|记录|纪要|通知|室|桌|期间|中|呢|吗"
+)
 
 
 @functools.cache
