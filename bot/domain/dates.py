@@ -514,7 +514,7 @@ def _from_match(match: re.Match[str], text: str) -> DateMention | None:
         year = int(g("cy")) if g("cy") else None
         offset = _YEAR_WORDS[g("cyw")] if g("cyw") else None
         cx = g("cx")
-        if cx is None:
+        if not cx:
             return DateMention(start, end, "month", year=year, month=month, offset=offset)
         return DateMention(
             start, end, "xun", year=year, month=month, offset=offset, part=_XUN_WORDS[cx]
@@ -522,7 +522,7 @@ def _from_match(match: re.Match[str], text: str) -> DateMention | None:
     if "cmw" in groups:
         offset = _MONTH_WORDS[g("cmw")]
         cx = g("cmx")
-        if cx is None:
+        if not cx:
             return DateMention(start, end, "month", offset=offset)
         return DateMention(start, end, "xun", offset=offset, part=_XUN_WORDS[cx])
     if "bx" in groups:
