@@ -34,7 +34,7 @@ from bot.domain.reader.spans import HeadCount
 
 _ANY_NUMBER_RE = re.compile(rf"[0-9{NUMERAL_CHARS}俩仨]")
 #: At most this many numbers of people are looked at in one message (pasted documents).
-MAX_HEADS = 300
+MAX_HEADS = 120
 _DIG = "一二两三四五六七八九"
 _NUM = rf"[0-9]{{1,6}}|[{NUMERAL_CHARS}俩仨]{{1,8}}"
 _PEOPLE = (
