@@ -43,7 +43,7 @@ _PEOPLE = (
 )
 _HEAD_RE = re.compile(
     rf"(?:(?P<lo>[0-9]{{1,5}})[-~～到至](?P<hi>[0-9]{{1,5}})"
-    rf"|(?P<rten>十)?(?P<r1>[{_DIG}])(?P<r2>[{_DIG}])(?P<rmul>十|百)?"
+    rf"|(?:(?P<rtens>[{_DIG}])?(?P<rten>十))?(?P<r1>[{_DIG}])(?P<r2>[{_DIG}])(?P<rmul>十|百)?"
     rf"|(?P<num>{_NUM}))"
     r"(?P<approx>余|多|来|几)?"
     rf"(?:(?P<unit>个人|号人|人(?![次/])|名|位)|(?P<ge>个)(?=(?P<gnoun>{_PEOPLE})?))"
@@ -151,7 +151,8 @@ def _classify(compact: str, match: re.Match[str], clause: tuple[int, int]) -> He
         elif g["rmul"] == "十":
             span = (d1 * 10, d2 * 10)
         elif g["rten"]:
-            span = (10 + d1, 10 + d2)
+            tens = 10 * (parse_int(g["rtens"]) or 1) if g["rtens"] else 10
+            span = (tens + d1, tens + d2)
         else:
             span = (d1, d2)
     value = span[0] if span else _value(g["num"] or "")
