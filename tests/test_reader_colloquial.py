@@ -64,6 +64,7 @@ def test_head_counts_in_every_wording(text: str, people: int, approximate: bool)
     ("text", "low", "high"),
     [
         ("今天党日活动 来了十五六个", 15, 16),
+        ("今儿上午搞了次主题党日 差不多二十五六个人吧", 25, 26),
         ("昨天的学习会二三十人参加", 20, 30),
         ("今天开了党员大会 到了七八十人", 70, 80),
     ],
