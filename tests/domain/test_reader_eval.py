@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from support import REPO
 
 from bot.domain.reader import Reading, read_message
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = REPO / "tests" / "data"
 DEV_SETS = [DATA / "eval" / "messages-dev.jsonl", DATA / "eval" / "messages-colloquial-dev.jsonl"]
 OWN_SET = DATA / "messages-colloquial-own.jsonl"
 THRESHOLD = 0.95
@@ -145,7 +146,7 @@ def test_own_colloquial_set_passes() -> None:
 
 def test_dev_copies_match_the_shared_ones() -> None:
     """The copies are the shared sets (when the shared folder is beside the repository)."""
-    shared = Path(__file__).resolve().parents[2] / "shared" / "eval"
+    shared = REPO.parent / "shared" / "eval"
     for copy in DEV_SETS:
         original = shared / copy.name
         if original.exists():
