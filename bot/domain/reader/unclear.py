@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from typing import TYPE_CHECKING, cast
+from typing import Protocol, cast
 
 from bot.domain.dates import DateMention
 from bot.domain.reader.headcounts import find_head_counts
@@ -25,10 +25,24 @@ from bot.domain.reader.patterns import (
     NOT_HELD_AFTER_RE,
     PLANNED_RE,
 )
-from bot.domain.reader.records import Status, UnclearActivity
+from bot.domain.reader.records import Source, Status, UnclearActivity
+from bot.domain.reader.segments import Segmented
 
-if TYPE_CHECKING:
-    from bot.domain.reader.pipeline import _Text
+
+class _Text(Protocol):
+    """What this stage reads of the pipeline's message (``pipeline._Text``): the segmented
+    compact text, the original, the questions, and how to cite a span of it."""
+
+    tx: Segmented
+    text: str
+    questions: set[int]
+
+    def span(self, start: int, end: int) -> tuple[int, int]: ...
+
+    def source(
+        self, field: str, start: int, end: int, confidence: float, via: str = "text"
+    ) -> Source: ...
+
 
 _HAPPENED_RE = re.compile(r"了|已|完|过|刚|搞|组织|召开|开展|举行|参加|到场|来了")
 _NOT_CUE_AFTER_RE = re.compile(
