@@ -316,27 +316,36 @@ def _error_code(exc: Exception) -> str:
     return ""
 
 
-async def export_tar(store: MediaStore, out: Path, keys: Iterable[str] | None = None) -> int:
+async def export_tar(
+    store: MediaStore, out: Path, keys: Iterable[str] | None = None
+) -> tuple[int, list[str]]:
     """Write the files under ``keys`` (default: every stored file) into the tar archive
-    ``out`` (each under its key, uncompressed: photos do not compress); returns how many.
+    ``out`` (each under its key, uncompressed: photos do not compress). Returns how many were
+    written and the keys the store no longer holds (skipped, for the operator to see).
 
     Raises:
-        MediaStoreError: a file could not be read.
+        MediaStoreError: the store could not be read.
         OSError: ``out`` could not be written.
     """
     wanted = sorted(set(keys)) if keys is not None else await store.keys()
     out.parent.mkdir(parents=True, exist_ok=True)
     archive = await asyncio.to_thread(tarfile.open, out, "w")
+    written, missing = 0, []
     try:
         for key in wanted:
-            data = await store.get(key)
+            try:
+                data = await store.get(key)
+            except MediaNotFound:
+                missing.append(key)
+                continue
             info = tarfile.TarInfo(key)
             info.size = len(data)
             info.mode = 0o644
             await asyncio.to_thread(archive.addfile, info, io.BytesIO(data))
+            written += 1
     finally:
         await asyncio.to_thread(archive.close)
-    return len(wanted)
+    return written, missing
 
 
 async def import_tar(store: MediaStore, source: Path) -> int:
