@@ -101,9 +101,13 @@ async def read_attendance(ctx: Context, card: Card, text: str, *, replace: bool 
         return False
     people = await roster(ctx.session, [ctx.affiliation.organization.id])
     draft = _target(card, names.start) if not replace or len(card.drafts) > 1 else card.drafts[0]
+    chosen = {a.name: a.member_id for a in draft.attendees if a.member_id is not None}
     if replace:
         draft.attendees = []
     entries = listed(names.names, "attended", people) + listed(names.on_leave, "leave", people)
+    for entry in entries:  # a shared name already answered keeps its answer
+        if entry.candidates and chosen.get(entry.name) in entry.candidates:
+            entry.member_id, entry.candidates = chosen[entry.name], []
     seen = {a.member_id for a in draft.attendees if a.member_id is not None}
     for entry in entries:
         if entry.member_id is not None:

@@ -48,6 +48,8 @@ EXPECTED_OF_ALL: frozenset[str] = frozenset({"支部党员大会", "党课", THE
 _NAME_CHARS = r"[\u3400-\u9fff·•]"
 _SEP = r"[、，,和及与\s/]+"
 _LIST_SEP = r"[、，,和及与/]+"
+#: Between names before 等…参加 only 、和及与 and spaces: a comma there ends a clause.
+_TIGHT_SEP = r"[、和及与\s/]+"
 _LIST_LABELS = (
     "参加人员|参会人员|出席人员|到会人员|到场人员|与会人员|实到人员|签到人员|参加党员|出席党员|"
     "参会党员|到会党员|参加人|出席人|参会人|到会人|参加者|参加的有|出席的有|参会的有|到会的有"
@@ -57,13 +59,13 @@ _NUMBER = r"[0-9]+|[零〇一二两三四五六七八九十百]+"
 _LABELLED = re.compile(rf"(?P<label>{_LIST_LABELS}|{_LEAVE_LABELS})\s*[:：]?\s*")
 #: ``张三、李四等5人参加`` / ``张三、李四等5名党员出席`` / ``张三、李四等同志参加``.
 _BEFORE_VERB = re.compile(
-    rf"(?P<names>{_NAME_CHARS}{{2,}}(?:{_SEP}{_NAME_CHARS}{{2,}})*)"
+    rf"(?P<names>{_NAME_CHARS}{{2,}}(?:{_TIGHT_SEP}{_NAME_CHARS}{{2,}})*)"
     rf"(?:同志)?等(?:(?P<n>{_NUMBER})(?:人|名|位))?(?:名)?(?:党员|同志|人)?"
     rf"(?:参加|出席|参会|到会|到场|参与)"
 )
 #: ``王五请假`` / ``王五、赵六请假``.
 _LEAVE_AFTER = re.compile(
-    rf"(?P<names>{_NAME_CHARS}{{2,}}(?:{_SEP}{_NAME_CHARS}{{2,}})*)(?:同志)?(?:因[^，。；]{{0,6}})?请假"
+    rf"(?P<names>{_NAME_CHARS}{{2,}}(?:{_TIGHT_SEP}{_NAME_CHARS}{{2,}})*)(?:同志)?(?:因[^，。；]{{0,6}})?请假"
 )
 _RUN = re.compile(rf"{_NAME_CHARS}(?:{_NAME_CHARS}|{_SEP})*")
 #: Where a labelled list ends inside a run of characters (``王五参加了学习``, ``李四等5人``).
