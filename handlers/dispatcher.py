@@ -14,9 +14,10 @@ for an open card; the stored step's handler (the step tables of the conversation
 a member, free text is read as activity records (:mod:`handlers.record_entry`).
 
 In a group chat the bot acts on commands, messages that mention it or reply to it, button
-presses (sign-ins; a card the presser opened) and the further photos of an album it is already
-taking in, and on a typed answer to a step that asks for one (a field being edited); any other
-chatter gets no answer and is never read as a record.
+presses (sign-ins; a card the presser opened) or their labels typed by that user, 签到 / 请假
+typed while a sign-in is open there, the further photos of an album it is already taking in,
+and a typed answer to a step that asks for one (a field being edited); any other chatter gets
+no answer and is never read as a record.
 """
 
 from __future__ import annotations
@@ -148,6 +149,10 @@ class ConversationDispatcher:
 
     async def _route(self, ctx: Context) -> list[Reply]:
         command = split_command(ctx.inbound.text) if ctx.inbound.choice is None else None
+        if command is None and (ctx.state is None or ctx.inbound.in_group):
+            typed = await signin.typed_press(ctx)  # 签到 / 请假 typed while a sign-in is open
+            if typed is not None:
+                return typed
         if ctx.inbound.in_group and command is None and not addressed_in_group(ctx):
             return []  # group chatter: not for the bot
         if command is not None:
@@ -186,8 +191,8 @@ class ConversationDispatcher:
 
 def addressed_in_group(ctx: Context) -> bool:
     """Whether a group message that is not a command is for the bot: it mentions or replies
-    to the bot, is a button press, continues an album being taken in, or answers a step of
-    this user that asks for typed input."""
+    to the bot, is a button press or a button of this user's step typed (``保存``), continues
+    an album being taken in, or answers a step of this user that asks for typed input."""
     inbound = ctx.inbound
     return (
         inbound.mentions_bot
@@ -195,6 +200,7 @@ def addressed_in_group(ctx: Context) -> bool:
         or inbound.choice is not None
         or attachments.continues_album(ctx)
         or (ctx.state is not None and ctx.state.state in TYPED_STEPS)
+        or (ctx.state is not None and ctx.pressed() is not None)
     )
 
 

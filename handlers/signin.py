@@ -6,6 +6,10 @@ admin.
 - Privately: the bot sends each member of the branch (with an account on this channel) a card
   with 签到 / 请假; the organizer's card has 查看 (the list so far) and 结束.
 
+Every button also works typed: ``签到`` or ``请假`` sent in the group (or privately, for the
+branch's open private sign-in) counts as the press, as does ``结束`` or ``查看`` from the
+organizer; in a group such a word is read only while a sign-in is open there.
+
 Each press records that member once (a second press changes nothing; a non-member is told so).
 结束 (the organizer or a secretary) closes the sign-in and shows a normal record card with the
 attendee list, those on leave and the head count, to save like any other.
@@ -17,6 +21,7 @@ per-user conversation token (:mod:`handlers.steps`) cannot authenticate them.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import secrets
 
@@ -25,6 +30,7 @@ from bot.messages import Address, Choice, Reply
 from handlers import record_entry, texts
 from handlers.context import Context, reply
 from handlers.drafts import Card, Listed, RecordDraft
+from handlers.steps import normalize_answer
 from storage.models import Role, Signin, SigninStatus
 from storage.queries.attendance import (
     close_signin,
@@ -32,6 +38,7 @@ from storage.queries.attendance import (
     is_member_of,
     mark_signin,
     member_chats,
+    open_signin,
     signin_marks,
 )
 from storage.queries.organizations import organizations_by_id
@@ -44,6 +51,28 @@ STATUS_WORDS = {"attended": "签到", "leave": "请假"}
 def is_signin_press(ctx: Context) -> bool:
     """Whether the message is a press of a sign-in button (valid or not)."""
     return ctx.inbound.choice is not None and ctx.inbound.choice.startswith(PREFIX)
+
+
+#: Typed words that press a sign-in's buttons.
+TYPED = {"签到": "in", "请假": "leave", "结束": "end", "查看": "view"}
+
+
+async def typed_press(ctx: Context) -> list[Reply] | None:
+    """A sign-in button typed (:data:`TYPED`) while a sign-in is open where it applies: the
+    replies, or ``None`` when the text is no such word or nothing is open."""
+    action = TYPED.get(normalize_answer(ctx.inbound.text))
+    if action is None or ctx.inbound.choice is not None or ctx.inbound.attachments:
+        return None
+    if ctx.inbound.in_group:
+        row = await open_signin(ctx.session, ctx.address.channel, chat_id=ctx.address.chat_id)
+    else:
+        ids = [a.organization.id for a in ctx.affiliations]
+        row = await open_signin(ctx.session, ctx.address.channel, organization_ids=ids)
+    if row is None:
+        return None
+    replies = await _act(ctx, row, action)
+    # typed: nothing to edit in place, and an alert becomes an ordinary answer
+    return [dataclasses.replace(r, replace=False, alert=False) for r in replies]
 
 
 def _buttons(row: Signin, *, organizer: bool, member: bool = True) -> list[list[Choice]]:
@@ -179,7 +208,10 @@ async def on_press(ctx: Context) -> list[Reply]:
     row = await ctx.session.get(Signin, int(match.group(1))) if match else None
     if match is None or row is None or not secrets.compare_digest(row.token, match.group(2)):
         return [_alert(texts.STALE_BUTTON)]
-    action = match.group(3)
+    return await _act(ctx, row, match.group(3))
+
+
+async def _act(ctx: Context, row: Signin, action: str) -> list[Reply]:
     if row.status is SigninStatus.CLOSED:
         return [_alert(texts.SIGNIN_CLOSED)]
     if action in ("in", "leave"):

@@ -318,3 +318,22 @@ async def close_signin(session: AsyncSession, signin_id: int, now: datetime) -> 
         .values(status=SigninStatus.CLOSED, closed_at=now)
     )
     return bool(getattr(result, "rowcount", 0))
+
+
+async def open_signin(
+    session: AsyncSession,
+    channel: str,
+    *,
+    chat_id: str | None = None,
+    organization_ids: Sequence[int] = (),
+) -> Signin | None:
+    """The newest open sign-in started in group chat ``chat_id``, or (without a chat) started
+    privately on ``channel`` for one of ``organization_ids``."""
+    query = select(Signin).where(Signin.status == SigninStatus.OPEN, Signin.channel == channel)
+    if chat_id is not None:
+        query = query.where(Signin.chat_id == chat_id, Signin.in_group.is_(True))
+    else:
+        query = query.where(
+            Signin.organization_id.in_(list(organization_ids)), Signin.in_group.is_(False)
+        )
+    return (await session.scalars(query.order_by(Signin.id.desc()).limit(1))).first()

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from support import photo
 
 from bot.channels.harness import Chats, Harness
 from handlers.dispatcher import ConversationDispatcher
 from storage.database import Database
 from storage.media import DirectoryMediaStore
 from storage.models import ActivityRecord, Membership, RecordAttendee, Role
-from support import photo
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # Friday 2026-11-20, 10:00 in Shanghai
 GROUP = "-100777"
@@ -232,3 +232,18 @@ def test_the_menu_carries_only_telegram_command_names(name: str) -> None:
     assert all(re.fullmatch(r"[a-z0-9_]{1,32}", n) for n in menu)
     assert commands.lookup("签到", "主题党日") == (commands.BY_NAME["signin"], "主题党日")
     assert commands.lookup("统计2026", "") == (commands.BY_NAME["stats"], "2026")
+
+
+async def test_sign_in_buttons_work_typed(dispatcher: ConversationDispatcher, db: Database) -> None:
+    secretary, (zhang, li) = await branch(dispatcher, ["张三", "李四"])
+    assert await zhang.say("签到", group=GROUP) == []  # nothing open: chatter
+    await secretary.say("/签到 支部党员大会", group=GROUP)
+    replies = await zhang.say("签到", group=GROUP)
+    assert "张三，已签到" in Harness.text(replies) and not any(r.alert for r in replies)
+    assert "李四，已登记请假" in Harness.text(await li.say("请假", group=GROUP))
+    assert "只有发起人或书记" in Harness.text(await zhang.say("结束", group=GROUP))
+    replies = await secretary.say("结束", group=GROUP)
+    assert "签到已结束：签到1人，请假1人" in Harness.text(replies)
+    assert "活动类型：支部党员大会" in Harness.text(replies)
+    assert await li.say("保存", group=GROUP) == []  # not li's card: chatter
+    assert "已保存1条记录" in Harness.text(await secretary.say("保存", group=GROUP))
