@@ -5,6 +5,7 @@ card reaches that record, a photo without text waits for it; names become attend
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -256,3 +257,18 @@ async def test_a_larger_stated_count_wins_and_a_shared_name_is_asked(
         rows = list(await session.scalars(select(RecordAttendee).order_by(RecordAttendee.id)))
     assert rows[0].name == "张伟" and rows[0].member_id is not None
     del later
+
+
+async def test_album_photos_handled_at_the_same_moment_all_join_the_card(
+    bot: ConversationDispatcher, db: Database
+) -> None:
+    """Telegram delivers an album as separate updates, which two processes may handle at once:
+    each photo's message waits for the other's (a lock per conversation), none is lost."""
+    if db.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite runs one bot process, whose inbox handles a chat's messages in order")
+    secretary = await found(bot)
+    await secretary.say("今天组织党员开展主题党日活动，参加20人")
+    colors = ["red", "blue", "green", "yellow", "purple", "orange"]
+    await asyncio.gather(*(secretary.send_photo(photo(c), album_id="a9") for c in colors))
+    await secretary.say("保存")
+    assert len(await evidence_rows(db)) == len(colors)
