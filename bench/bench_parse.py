@@ -4,6 +4,7 @@ Usage (from the repository root)::
 
     .venv/bin/python bench/bench_parse.py        # (a) in-process, (b) djbot parse --batch
     .venv/bin/python bench/bench_parse.py -n 50000 --skip-cli
+    .venv/bin/python bench/bench_parse.py -n 20000 --skip-cli --typos   # cost of the typo pass
     .venv/bin/python bench/bench_parse.py --score ../shared/eval/messages-dev.jsonl \
         tests/data/messages-extra.jsonl
     PYTHONPATH=. /path/to/venv-with-cn2an-jionlp/bin/python bench/bench_parse.py --libs
@@ -169,6 +170,49 @@ def bench_inprocess(messages: list[dict[str, str]]) -> dict[str, float]:
         "import_ms": import_ms,
         "first_call_ms": first_ms,
     }
+
+
+def bench_typos(messages: list[dict[str, str]]) -> dict[str, float]:
+    """The cost of the typo (pinyin) pass: throughput with the pass as gated (only where the
+    characters found nothing plausible), never, and always; and the share of messages read
+    twice. Also the one-time cost of building the sound index (imports pypinyin)."""
+    from bot.domain.reader import pipeline
+    from bot.domain.reader.lexicon import compile_lexicon, sound_index
+    from bot.domain.taxonomy import load_taxonomy
+
+    tax = load_taxonomy()
+    comp = compile_lexicon(tax)
+    start = time.perf_counter()
+    had_index = comp.sound is not None
+    sound_index(comp)
+    build_ms = (time.perf_counter() - start) * 1000
+    items = [(m["text"], dt.date.fromisoformat(m["today"])) for m in messages]
+    gate = pipeline._try_sound
+    twice = 0
+
+    def counting(*args: object) -> bool:
+        nonlocal twice
+        result = gate(*args)  # type: ignore[arg-type]
+        twice += result
+        return result
+
+    out: dict[str, float] = {"index_build_ms": -1.0 if had_index else build_ms}
+    for name, fn in (
+        ("gated", counting),
+        ("never", lambda *a: False),
+        ("always", lambda *a: True),
+    ):
+        pipeline._try_sound = fn  # type: ignore[assignment]
+        try:
+            begin = time.perf_counter()
+            for text, today in items:
+                pipeline.read(text, today, tax)
+            out[name] = len(items) / (time.perf_counter() - begin)
+        finally:
+            pipeline._try_sound = gate
+        if name == "gated":
+            out["share_read_twice"] = twice / len(items)
+    return out
 
 
 # ----------------------------------------------------------------------------- (b) djbot CLI
@@ -358,6 +402,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--score", nargs="+", type=Path, help="score labelled JSONL sets instead")
     parser.add_argument("--libs", action="store_true", help="compare cn2an / jionlp instead")
     parser.add_argument("--dump", type=Path, help="write the generated messages to this file")
+    parser.add_argument(
+        "--typos", action="store_true", help="also measure the typo (pinyin) pass, in-process"
+    )
     args = parser.parse_args(argv)
 
     if args.score:
@@ -384,6 +431,13 @@ def main(argv: list[str] | None = None) -> int:
         )
     avg = sum(len(m["text"]) for m in messages) / len(messages)
     print(f"generated {len(messages)} messages, {avg:.1f} characters on average")
+    if args.typos:
+        t = bench_typos(messages)
+        print(
+            f"(a') typo pass: gated {t['gated']:,.0f} messages/s "
+            f"({t['share_read_twice']:.1%} read twice), never {t['never']:,.0f}/s, "
+            f"always {t['always']:,.0f}/s; sound index built in {t['index_build_ms']:.0f} ms"
+        )
     a = bench_inprocess(messages)
     print(
         f"(a) in-process: {a['per_second']:,.0f} messages/s ({a['mean_us']:.1f} us mean, "

@@ -20,7 +20,7 @@ from __future__ import annotations
 FULLWIDTH: dict[int, int] = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 FULLWIDTH[0x3000] = 0x20
 
-#: Chinese digit characters and their values (两 and 俩 are 2; 〇 and 零 are 0).
+#: Chinese digit characters and their values (两 and 俩 are 2, 仨 is 3; 〇 and 零 are 0).
 DIGITS: dict[str, int] = {
     "零": 0,
     "〇": 0,
@@ -33,6 +33,7 @@ DIGITS: dict[str, int] = {
     "俩": 2,
     "三": 3,
     "叁": 3,
+    "仨": 3,
     "四": 4,
     "肆": 4,
     "五": 5,

@@ -438,6 +438,19 @@ def test_to_dict_is_json_ready() -> None:
         "status": "done",
         "approximate": False,
         "alternatives": [],
+        "when": {
+            "precision": "day",
+            "start": "2024-05-15",
+            "end": "2024-05-15",
+            "label": "2024年5月15日",
+        },
+        "participants_approximate": False,
+        "participants_range": None,
+        "needs": [],
+        "event": None,
+        "reschedule": False,
+        "moved_from": None,
+        "confidence": 0.85,
     }
     assert Reading((), "empty").to_dict() == {"records": [], "intent": "empty"}
 

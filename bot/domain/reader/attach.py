@@ -6,10 +6,21 @@ import bisect
 import datetime as dt
 
 from bot.domain.dates import DateMention
-from bot.domain.reader.patterns import DATE_JOIN_RE, DONE_RE, PLANNED_RE, RESET_RE
+from bot.domain.reader.patterns import (
+    DATE_JOIN_RE,
+    DONE_RE,
+    PLANNED_RE,
+    POSTPONE_RE,
+    RESET_RE,
+    TOPIC_RE,
+)
 from bot.domain.reader.records import Status
 from bot.domain.reader.segments import Segmented
 from bot.domain.reader.spans import HeadCount, Mention
+from bot.domain.when import When
+
+#: A date for a record, with where it came from: ``(when, date mention, inherited)``.
+Dated = tuple[When | None, DateMention | None, bool]
 
 
 def attach_participants(
@@ -23,6 +34,14 @@ def attach_participants(
     date_starts = [d.start for d in dates]
     for p in participants:
         sent = tx.sentence_of(p.start)
+        if p.shared:
+            # "两次都是28个人参加": every activity of the sentence before it
+            together = [m for m in kept if m.sentence == sent and m.start < p.start]
+            if len(together) > 1:
+                for m in together:
+                    if p.priority >= m.participants_rank:
+                        m.participants, m.participants_rank, m.head = p.value, p.priority, p
+                continue
         n_before = bisect.bisect_left(kept_starts, p.start)
         targets: list[Mention] = []
         if n_before and kept[n_before - 1].sentence == sent:
@@ -47,6 +66,7 @@ def attach_participants(
             if p.priority >= target.participants_rank:
                 target.participants = p.value
                 target.participants_rank = p.priority
+                target.head = p
 
 
 def find_statuses(
@@ -55,10 +75,11 @@ def find_statuses(
     dates: list[DateMention],
     today: dt.date,
     participants: list[HeadCount],
-) -> list[Status]:
-    """planned or done for each mention: the nearest cue before it in its sentence, else the
-    nearest after it in the sentence, else the previous sentence's last cue when the sentence
-    has no date of its own; done by default."""
+) -> list[tuple[Status, int]]:
+    """planned or done for each mention, with the position of the cue (-1 for the default):
+    the nearest cue before it in its sentence, else the nearest after it in the sentence, else
+    the previous sentence's last cue when the sentence has no date of its own; done by default.
+    A postponed activity ("改到下周一") is planned."""
     compact = tx.compact
     cues: list[tuple[int, Status]] = []
     cues.extend((m.start(), "planned") for m in PLANNED_RE.finditer(compact))
@@ -72,22 +93,30 @@ def find_statuses(
     cues.extend((p.start, "done") for p in participants)
     cues.sort()
     positions = [c[0] for c in cues]
-    out: list[Status] = []
+    out: list[tuple[Status, int]] = []
     for m in kept:
+        if m.reschedule:
+            post = POSTPONE_RE.search(compact, m.end, tx.sentences[m.sentence][1])
+            out.append(("planned", post.start() if post else -1))
+            continue
         s_start, s_end = tx.sentences[m.sentence]
         i = bisect.bisect_left(positions, m.start)
-        status: Status | None = None
+        found: tuple[int, Status] | None = None
         if i > 0 and positions[i - 1] >= s_start:
-            status = cues[i - 1][1]
-        if status is None:
+            found = cues[i - 1]
+        if found is None:
             k = bisect.bisect_left(positions, m.end)
-            if k < len(cues) and positions[k] < s_end:
-                status = cues[k][1]
-        if status is None and m.sentence > 0 and m.sentence not in date_sentences:
+            # "开支委会讨论下个月党课安排": a cue inside the agenda is the agenda's
+            window_end = min(s_end, m.end + 40)
+            agenda = TOPIC_RE.search(compact, m.end, window_end)
+            limit = agenda.start() if agenda else s_end
+            if k < len(cues) and positions[k] < limit:
+                found = cues[k]
+        if found is None and m.sentence > 0 and m.sentence not in date_sentences:
             p_start = tx.sentences[m.sentence - 1][0]
             if i > 0 and positions[i - 1] >= p_start:
-                status = cues[i - 1][1]
-        out.append(status or "done")
+                found = cues[i - 1]
+        out.append((found[1], found[0]) if found else ("done", -1))
     return out
 
 
@@ -97,11 +126,13 @@ def dates_for(
     dates: list[DateMention],
     statuses: list[Status],
     today: dt.date,
-) -> list[list[dt.date | None]]:
+) -> list[list[Dated]]:
     """The date of each mention: the last date before it in the message unless a period word
     (今年以来, 累计, 本月 ...) came in between, else the first date after it in its sentence.
     A date from an earlier sentence is not given to a count above 1. Dates joined by 和/、
-    ("3月15日和3月28日分别召开了支委会") give one date each: a list per mention."""
+    ("3月15日和3月28日分别召开了支委会") give one date each: a list per mention. A postponed
+    activity takes the first date after the postponement word; the date before it is where it
+    moved from (:func:`moved_from`). Dates come with their precision (:class:`When`)."""
     events: list[tuple[int, DateMention | None]] = [(d.start, d) for d in dates]
     date_starts = [d.start for d in dates]
     index_of = {id(d): i for i, d in enumerate(dates)}
@@ -113,8 +144,18 @@ def dates_for(
         events.append((pos, None))
     events.sort(key=lambda e: e[0])
     positions = [e[0] for e in events]
-    out: list[list[dt.date | None]] = []
+    day_dates = [d for d in dates if not d.coarse]
+    day_starts = [d.start for d in day_dates]
+    out: list[list[Dated]] = []
     for m, status in zip(kept, statuses, strict=True):
+        if m.reschedule:
+            post = POSTPONE_RE.search(tx.compact, m.end, tx.sentences[m.sentence][1])
+            new = next((d for d in dates if post and d.start >= post.end()), None)
+            if new is None:
+                out.append([(None, None, False)])
+            else:
+                out.append([(new.resolve_when(today, planned=True), new, False)])
+            continue
         i = bisect.bisect_left(positions, m.start)
         chosen: DateMention | None = None
         inherited = False
@@ -127,10 +168,19 @@ def dates_for(
                 pos, event = events[k]
                 if event is not None and tx.sentence_of(pos) == m.sentence:
                     chosen, inherited = event, False
-        if chosen is not None and inherited and (m.count or 1) > 1:
+        if chosen is not None and inherited and (m.count or 1) > 1 and not chosen.coarse:
             chosen = None
+        if chosen is not None and chosen.coarse and not chosen.since and (m.count or 1) == 1:
+            # "今天开了本年度第3次支委会", "二季度的党课今天讲了": the day said stands
+            s_start, s_end = tx.sentences[m.sentence]
+            lo = bisect.bisect_left(day_starts, s_start)
+            hi = bisect.bisect_left(day_starts, s_end)
+            days = day_dates[lo : min(hi, lo + 8)]
+            if days:
+                chosen = min(days, key=lambda d: abs(d.start - m.start))
+                inherited = False
         if chosen is None:
-            out.append([None])
+            out.append([(None, None, False)])
             continue
         planned = status == "planned"
         group = [chosen]
@@ -143,5 +193,13 @@ def dates_for(
                 group.insert(0, dates[idx])
         if len(group) > 1 and m.count is not None and m.count != len(group):
             group = [chosen]
-        out.append([d.resolve(today, planned=planned) for d in group])
+        out.append([(d.resolve_when(today, planned=planned), d, inherited) for d in group])
     return out
+
+
+def moved_from(tx: Segmented, m: Mention, dates: list[DateMention]) -> DateMention | None:
+    """For a postponed activity, the date it was first set for: a date in its clause before
+    it ("原定周四的支委会改到下周一": 周四)."""
+    c_start = tx.clauses[m.clause][0]
+    before = [d for d in dates if c_start <= d.start and d.end <= m.start]
+    return before[-1] if before else None

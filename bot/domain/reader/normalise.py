@@ -1,6 +1,11 @@
 """Stage 1, normalising: full-width ASCII to ASCII and common traditional characters to simplified,
 one code point for one; the characters dropped before matching (spaces, quotes, book-title
-marks)."""
+marks, emoji variation selectors).
+
+Chat separates clauses with spaces and emoji rather than commas ("支委会 已开 今天",
+"圆满结束🎉🎉 参加党员32人"): :func:`mark_clauses` turns an emoji, and a run of spaces between
+two non-ASCII characters, into a clause comma (one code point for one, so offsets still map
+back to the original text)."""
 
 from __future__ import annotations
 
@@ -27,10 +32,32 @@ _NORMALISE: dict[int, int] = dict(FULLWIDTH)
 _NORMALISE.update({ord(t): ord(s) for t, s in zip(_TRAD, _SIMP, strict=True) if t != s})
 for _cp in (0x2018, 0x2019, 0x201C, 0x201D):  # curly quotes stay themselves (then dropped)
     _NORMALISE.pop(_cp, None)
-_DROP_CHARS = " \t\r\u00a0\u2002\u2003\u2009\u200b\u200c\u200d\u2060\ufeff“”‘’\"'「」『』《》〈〉`"
+_DROP_CHARS = (
+    " \t\r\u00a0\u2002\u2003\u2009\u200b\u200c\u200d\u2060\ufeff\ufe0e\ufe0f"
+    "“”‘’\"'「」『』《》〈〉`"
+)
 DROP = frozenset(_DROP_CHARS)
 DROP_RE = re.compile("[" + re.escape(_DROP_CHARS) + "]")
 
 
 def normalise(text: str) -> str:
     return text.translate(_NORMALISE)
+
+
+#: Emoji and pictographs (incl. ✅ ❤ ☀ and flags): clause separators in chat.
+_EMOJI_RE = re.compile(
+    "[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u2300-\u23ff\u3297\u3299\U0001f1e6-\U0001f1ff]"
+)
+_GAP_RE = re.compile(r"(?<=[^\x00-\x7f]) +(?=[^\x00-\x7f])")
+_HAS_MARK_RE = re.compile(
+    "[ \U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u2300-\u23ff\u3297\u3299]"
+)
+
+
+def mark_clauses(norm: str) -> str:
+    """Emoji, and spaces between two non-ASCII characters, become clause commas (same length:
+    the first space of a run becomes "，", the rest stay spaces and are dropped later)."""
+    if not _HAS_MARK_RE.search(norm):
+        return norm
+    marked = _EMOJI_RE.sub("，", norm)
+    return _GAP_RE.sub(lambda m: "，" + m.group()[1:], marked)

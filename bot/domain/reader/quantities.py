@@ -4,19 +4,20 @@ each count belongs to."""
 from __future__ import annotations
 
 import bisect
+import itertools
+import re
+from collections.abc import Callable
 
 from bot.domain.numerals import parse_int
+from bot.domain.reader.headcounts import find_head_counts
 from bot.domain.reader.lexicon import Lexicon
 from bot.domain.reader.patterns import (
     APPROX_BEFORE,
-    EXPECTED_RE,
+    BARE_PAIR_RE,
     FILLER_RE,
     GAP_BREAK_RE,
     HELD_BEFORE_RE,
     OCCURRENCE_UNITS,
-    PART_BWD_RE,
-    PART_FWD_RE,
-    PART_UNITLESS_RE,
     QTY_RE,
     RATE_BEFORE_RE,
     UNIT_FAMILY,
@@ -24,35 +25,23 @@ from bot.domain.reader.patterns import (
 from bot.domain.reader.segments import Segmented
 from bot.domain.reader.spans import HeadCount, Mention, Quantity
 
+#: At most this many numbers with units are read from one message (a bound for pasted
+#: documents, like :data:`.mentions.MAX_WORDS`).
+MAX_NUMBERS = 400
 
-def find_participants(compact: str) -> list[HeadCount]:
-    found: list[HeadCount] = []
-    starts: list[int] = []
-    for regex, forward in ((PART_FWD_RE, True), (PART_BWD_RE, False)):
-        for match in regex.finditer(compact):
-            value = parse_int(match.group("num"))
-            if value is None or value <= 0 or value > 100_000:
-                continue
-            if forward and not match.group("unit") and not PART_UNITLESS_RE.search(match[0]):
-                continue
-            start, end = match.span()
-            if not forward and EXPECTED_RE.search(compact[max(0, start - 3) : start]):
-                continue  # 应到32人 is not a head count
-            i = bisect.bisect_left(starts, start)
-            if (i > 0 and found[i - 1].end > start) or (i < len(found) and found[i].start < end):
-                continue
-            starts.insert(i, start)
-            found.insert(i, HeadCount(start, end, value, 2 if match["trig"] == "实到" else 1))
-    return found
+
+def find_participants(compact: str, clause_of: Callable[[int], tuple[int, int]]) -> list[HeadCount]:
+    """Head counts of the text, left to right (see :mod:`.headcounts` for the wordings)."""
+    return find_head_counts(compact, clause_of)
 
 
 def find_quantities(compact: str, participants: list[HeadCount]) -> list[Quantity]:
     out: list[Quantity] = []
     p_starts = [p.start for p in participants]
-    for match in QTY_RE.finditer(compact):
+    for match in itertools.islice(QTY_RE.finditer(compact), MAX_NUMBERS):
         start, end = match.span()
         i = bisect.bisect_right(p_starts, start) - 1
-        if i >= 0 and start < participants[i].end:
+        if i >= 0 and start < participants[i].end and not participants[i].weak:
             continue  # part of a head count (参加21人)
         before = compact[max(0, start - 3) : start]
         if before.endswith(("第", "几", "数", "若干")):
@@ -69,6 +58,16 @@ def find_quantities(compact: str, participants: list[HeadCount]) -> list[Quantit
             unit = "人次"
         approximate = bool(approx_mark) or before.endswith(APPROX_BEFORE)
         out.append(Quantity(start, end, value, approximate, unit))
+    if "俩" in compact or "仨" in compact:
+        # 俩/仨 alone are 两个/三个: "开了俩支委会", "党小组会开了仨"
+        for match in BARE_PAIR_RE.finditer(compact):
+            start, end = match.span()
+            if any(q.start <= start < q.end for q in out) or any(
+                p.start <= start < p.end for p in participants
+            ):
+                continue
+            out.append(Quantity(start, end, 2 if match[0] == "俩" else 3, False, "个"))
+        out.sort(key=lambda q: q.start)
     return out
 
 
@@ -113,7 +112,23 @@ def bind_counts(
                     bisect.insort(used_starts, q.start)
                     continue
         target = None
-        if prev:
+        if q.unit == "个":
+            # "俩微党课", "两个党小组会", "支委会开了俩", "谈心谈话搞了五个": 个 counts an
+            # activity only right before its word or as the end of "word + verb"
+            target = _bind_ge(compact, q, prev, nxt, tx.clauses[ci][1], comp)
+            if target is not None:
+                _set_count(target, q, ci)
+                q.used = True
+                bisect.insort(used_starts, q.start)
+            continue
+        if compact.startswith(("都", "均", "全"), q.end):
+            continue  # "两次都是28个人参加": refers to the activities before, counts none
+        verb_governs = bool(
+            nxt
+            and compact[q.end : nxt[0].start] in ("", "的")
+            and HELD_BEFORE_RE.search(compact, max(c_start, q.start - 3), q.start)
+        )  # "开了党小组会，讲了一堂微党课": 一堂 is of the word after it
+        if prev and not verb_governs:
             p = prev[-1]
             gap = compact[p.end : q.start]
             if (
@@ -131,9 +146,17 @@ def bind_counts(
             n = nxt[0]
             gap = compact[q.end : n.start]
             lead_lo = max(c_start, prev[-1].end if prev else c_start, q.start - 6)
+            listed = (
+                gap in ("", "的")
+                and q.unit not in ("批", "批次")
+                and (
+                    bool(FILLER_RE.match(compact[c_start : q.start]))
+                    or (bool(prev) and prev[-1].end == q.start)
+                )
+            )  # "一次结对共建", "两次党小组会一次支委会": a count right before its word
             if (
                 n.count is None
-                and HELD_BEFORE_RE.search(compact, lead_lo, q.start)
+                and (listed or HELD_BEFORE_RE.search(compact, lead_lo, q.start))
                 and len(gap) <= 10
                 and q.unit != "人次"
                 and not GAP_BREAK_RE.search(gap)
@@ -154,7 +177,42 @@ def bind_counts(
             bisect.insort(used_starts, q.start)
 
 
+_GE_VERB_RE = re.compile(
+    r"^(?:又|也|共|一共|总共)?(?:开|搞|办|组织|开展|进行|召开|举办|谈|讲|上|做)?了?$"
+)
+_CLAUSE_END_RE = re.compile(r"^[吧啊呀哈了呢嘛，,。；;！!？?…\s]*$")
+
+
+def _bind_ge(
+    compact: str,
+    q: Quantity,
+    prev: list[Mention],
+    nxt: list[Mention],
+    c_end: int,
+    comp: Lexicon,
+) -> Mention | None:
+    if nxt:
+        n = nxt[0]
+        if (
+            n.count is None
+            and compact[q.end : n.start] in ("", "的")
+            and comp.unit[n.type] in ("次", "场")
+        ):
+            return n
+    if prev:
+        p = prev[-1]
+        if (
+            p.count is None
+            and _GE_VERB_RE.match(compact[p.end : q.start])
+            and _CLAUSE_END_RE.match(compact[q.end : c_end])
+            and comp.unit[p.type] in ("次", "场")
+        ):
+            return p
+    return None
+
+
 def _set_count(m: Mention, q: Quantity, clause: int) -> None:
     m.count = q.value
     m.approximate = q.approximate
     m.count_clause = clause
+    m.count_span = (q.start, q.end)

@@ -42,11 +42,19 @@ class Segmented:
 
 
 def segment(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Sentence and clause spans of ``text``. Sentences end at 。！？；… and newlines, clauses
+    also at ，： and before the connectors of run-on speech (然后, 还有就是, 接着 ...: voice
+    input rarely has punctuation)."""
     sentences: list[tuple[int, int]] = []
     clauses: list[tuple[int, int]] = []
     s_start = c_start = 0
     for match in BOUNDARY_RE.finditer(text):
         i = match.start()
+        if match.lastgroup == "conn":
+            if i > c_start:
+                clauses.append((c_start, i))
+                c_start = i
+            continue
         clauses.append((c_start, i + 1))
         c_start = i + 1
         if text[i] in SENTENCE_END:

@@ -36,6 +36,8 @@ _LEAD_WHEN_RE = re.compile(
     r"(?:[\d一二三四五六七八九十]{1,3}[点时:：](?:\d{1,2}分?|半)?)?"
     r"|(?:上午|下午|晚上|中午|早上))[，,、\s]*"
 )
+_LEAD_JOIN_RE = re.compile(r"^(?:和|及|与|、|以及|至|到)")
+_LEAD_APART_RE = re.compile(r"^(?:分别|先后|各)")
 #: A trailing head count (，到场23人 / （参加21人）) that the record's participants already hold.
 _TAIL_PEOPLE_RE = re.compile(
     r"(?:[，,；;]\s*|[（(])(?:共有?|全体党员|党员)?(?:参加|到场|出席|实到|到会|参会|参与|应到)"
@@ -51,7 +53,14 @@ def make_title(text: str, origin: list[int] | None, span: tuple[int, int]) -> st
     title = raw.strip(STRIP + "“”‘’\"'")
     title = ENUM_RE.sub("", title, count=1).strip(STRIP)
     title = title.lstrip(")）]】").rstrip("(（[【")
-    trimmed = _TAIL_PEOPLE_RE.sub("", _LEAD_WHEN_RE.sub("", title, count=1)).strip(STRIP)
+    lead = title
+    for _ in range(6):  # "10月15日和11月12日分别召开…": every date of the list, then 分别
+        shorter = _LEAD_JOIN_RE.sub("", _LEAD_WHEN_RE.sub("", lead, count=1), count=1)
+        if shorter == lead:
+            break
+        lead = shorter
+    lead = _LEAD_APART_RE.sub("", lead, count=1)
+    trimmed = _TAIL_PEOPLE_RE.sub("", lead).strip(STRIP)
     if len(trimmed) >= 4:
         title = trimmed
     title = " ".join(title.split())
