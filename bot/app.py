@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from bot.domain.deadlines import PlanDefaults
 from bot.domain.taxonomy import Taxonomy, load_taxonomy
+from bot.evidence import Limits
 from bot.messages import CHANNEL_TELEGRAM, CHANNEL_WECOM, Dispatcher
 from bot.reminders.service import OpenSenders
 from bot.reports.rendering import ReportTemplates
@@ -27,6 +28,7 @@ from bot.settings import Settings
 from handlers.dispatcher import ConversationDispatcher
 from storage import migrate
 from storage.database import Database
+from storage.media import DirectoryMediaStore, MediaStore, S3MediaStore
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -47,10 +49,39 @@ class App:
     taxonomy: Taxonomy
     templates: ReportTemplates
     dispatcher: ConversationDispatcher
+    media: MediaStore | None = None
 
     async def close(self) -> None:
-        """Release the database connections."""
+        """Release the database connections and the media store's."""
+        if self.media is not None:
+            await self.media.close()
         await self.db.dispose()
+
+
+def open_media(settings: Settings) -> MediaStore:
+    """The media store the settings name: S3 when ``DJBOT_MEDIA_S3_BUCKET`` is set, else the
+    directory ``DJBOT_MEDIA_DIR`` (default ``<data_dir>/media``)."""
+    if settings.media_s3_bucket:
+        return S3MediaStore(
+            bucket=settings.media_s3_bucket,
+            endpoint_url=settings.media_s3_endpoint,
+            key_id=settings.media_s3_key_id,
+            secret=settings.media_s3_secret,
+            region=settings.media_s3_region,
+            prefix=settings.media_s3_prefix,
+        )
+    return DirectoryMediaStore(settings.media_path)
+
+
+def evidence_limits(settings: Settings) -> Limits:
+    """The evidence limits the settings give (``DJBOT_MEDIA_MAX_*``, ``..._KEEP_METADATA``)."""
+    mb = 1024 * 1024
+    return Limits(
+        max_file_bytes=settings.media_max_file_mb * mb,
+        max_record_bytes=settings.media_max_record_mb * mb,
+        max_record_files=settings.media_max_files,
+        keep_metadata=settings.media_keep_metadata,
+    )
 
 
 async def open_app(settings: Settings, *, migrate_now: bool | None = None) -> App:
@@ -65,14 +96,17 @@ async def open_app(settings: Settings, *, migrate_now: bool | None = None) -> Ap
         await migrate.upgrade(db)
     taxonomy = load_taxonomy(settings.taxonomy_file)
     templates = ReportTemplates(settings.templates_dir)
+    media = open_media(settings)
     dispatcher = ConversationDispatcher(
         db,
         tz=settings.tz,
         taxonomy=taxonomy,
         templates=templates,
         reminder_defaults=PlanDefaults.from_settings(settings),  # what /deadlines shows
+        media=media,
+        evidence_limits=evidence_limits(settings),
     )
-    return App(settings, db, taxonomy, templates, dispatcher)
+    return App(settings, db, taxonomy, templates, dispatcher, media)
 
 
 class Service(Protocol):

@@ -9,10 +9,10 @@ that cannot show buttons loses nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Literal, Protocol
 
 #: Channel names used in addresses, chat identities and activity records.
 CHANNEL_CONSOLE = "console"
@@ -55,6 +55,37 @@ class Document:
     mime_type: str = "application/octet-stream"
 
 
+#: What an attachment is: a photo (the channel compressed it as an image: Telegram's ``photo``,
+#: a WeCom image message) or a file sent as a document (a PDF, a scan, an uncompressed photo).
+AttachmentKind = Literal["photo", "file"]
+
+#: Downloads an attachment's bytes when called (Telegram ``getFile`` + download, WeCom
+#: ``media/get``). May raise ``OSError`` or the channel's error when the file cannot be had; may
+#: stop early with a ``ValueError`` once more than ``limit`` bytes arrive (``limit`` is the
+#: largest size the caller accepts, a hint for not downloading a huge file whole).
+FetchBytes = Callable[[int], Awaitable[bytes]]
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A photo or file that came with a message, fetched on demand.
+
+    ``filename`` is the name the channel gives (empty when it gives none: Telegram photos have
+    none), ``mime_type`` the type the channel says (empty when unknown; never trusted: the
+    content is checked, :mod:`bot.evidence`), ``size`` in bytes when the channel says it before
+    the download (Telegram ``file_size``), else ``None``. ``fetch(limit)`` downloads the bytes
+    (see :data:`FetchBytes`). ``file_id`` is the channel's own id of the file (Telegram
+    ``file_unique_id``, a WeCom ``MediaId``), kept for tracing only.
+    """
+
+    kind: AttachmentKind
+    fetch: FetchBytes
+    filename: str = ""
+    mime_type: str = ""
+    size: int | None = None
+    file_id: str = ""
+
+
 #: Builds a link that opens a chat with the bot carrying a start payload (an invite code), for a
 #: channel that has such links (Telegram's deep links); see :attr:`Inbound.start_link`.
 StartLink = Callable[[str], str]
@@ -70,6 +101,17 @@ class Inbound:
     the message carrying the pressed button), kept with stored records for traceability.
     ``start_link`` is set by channels that can link to the bot with a payload, so ``/invite``
     offers a link that joins in one tap.
+
+    Photos and files: ``attachments`` (a photo's caption is ``text``); ``album_id`` is the id
+    a channel gives every message of one album (Telegram ``media_group_id``), so photos sent
+    together attach together.
+
+    Group chats: ``in_group`` is true when the message came from a group chat (then
+    ``address.chat_id`` is the group's and ``address.user_id`` the sender's); ``mentions_bot``
+    when it @-mentions the bot (the channel removes the mention from ``text``); ``replies_to_bot``
+    when it answers one of the bot's messages, whose text the channel gives as ``reply_to_text``
+    (Telegram ``reply_to_message.text`` or ``caption``; a saved record's card carries the record
+    number, so a reply to it reaches that record on any channel that quotes).
     """
 
     address: Address
@@ -79,6 +121,17 @@ class Inbound:
     message_id: str | None = None
     start_link: StartLink | None = None
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    attachments: tuple[Attachment, ...] = ()
+    album_id: str | None = None
+    in_group: bool = False
+    mentions_bot: bool = False
+    replies_to_bot: bool = False
+    reply_to_text: str | None = None
+
+    def private_address(self) -> Address:
+        """The sender's private chat with the bot on this channel: on Telegram and WeCom a
+        private chat's id is the user's id, so it is known without a lookup."""
+        return Address(self.address.channel, self.address.user_id, self.address.user_id)
 
 
 @dataclass(slots=True)
@@ -87,12 +140,22 @@ class Reply:
 
     ``choices`` are rows of buttons. ``replace`` asks the adapter to edit the message whose
     button was pressed instead of sending a new one (channels that cannot edit send it anew).
+
+    ``to`` sends the reply somewhere else than the chat the message came from: the asker's
+    private chat (a ``/report`` asked in a group), or each member's (sign-in cards); ``None`` is
+    the chat of the message. An adapter delivers a reply with ``to`` through its
+    :class:`Sender` path (a new message to that address), never by editing. ``alert`` marks a
+    short answer to a button press meant for the presser alone (in a group, "您已签到"):
+    Telegram shows it as the press's alert (``answerCallbackQuery`` with ``show_alert``) and
+    sends nothing to the chat; channels without such alerts send it as a message.
     """
 
     text: str
     choices: list[list[Choice]] = field(default_factory=list)
     document: Document | None = None
     replace: bool = False
+    to: Address | None = None
+    alert: bool = False
 
     def flat_choices(self) -> list[Choice]:
         """All choices in reading order (row by row), as a console numbers them from 1."""

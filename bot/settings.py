@@ -98,6 +98,28 @@ class Settings(BaseSettings):
     templates_dir: Path | None = Field(
         default=None, description="A directory of report templates that override the shipped ones."
     )
+    # --- evidence files (storage/media.py, bot/evidence) ---
+    media_dir: Path | None = Field(
+        default=None, description="Directory for evidence files; default <data_dir>/media."
+    )
+    media_s3_endpoint: str = Field(
+        default="", description="S3-compatible endpoint URL (MinIO, OSS, COS...); empty = AWS."
+    )
+    media_s3_bucket: str = Field(
+        default="", description="Bucket for evidence files; set = S3 instead of the directory."
+    )
+    media_s3_key_id: str = Field(default="", description="S3 access key id.")
+    media_s3_secret: str = Field(default="", description="S3 secret access key.")
+    media_s3_region: str = Field(default="", description="S3 region, e.g. us-east-1.")
+    media_s3_prefix: str = Field(default="", description="Key prefix inside the bucket.")
+    media_max_file_mb: int = Field(default=20, ge=1, le=2000, description="Largest file, MB.")
+    media_max_record_mb: int = Field(
+        default=100, ge=1, le=20000, description="Evidence per record, MB in all."
+    )
+    media_max_files: int = Field(default=30, ge=1, le=1000, description="Files per record.")
+    media_keep_metadata: bool = Field(
+        default=False, description="Keep photos' EXIF metadata (GPS position...); off = removed."
+    )
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
     log_format: Literal["text", "json"] = Field(
         default="text", description="`json`: one JSON object per line, for log collectors."
@@ -217,6 +239,26 @@ class Settings(BaseSettings):
                 "（1-256 个英文字母、数字、_ 或 -），否则任何人都能向机器人伪造消息"
             )
         return self
+
+    @model_validator(mode="after")
+    def _s3_complete(self) -> Settings:
+        """S3 settings without a bucket are a mistake, not a request for the directory."""
+        partial = (
+            self.media_s3_endpoint or self.media_s3_key_id or self.media_s3_secret
+        ) and not self.media_s3_bucket
+        if partial:
+            raise ValueError(
+                "设置了 DJBOT_MEDIA_S3_ENDPOINT / KEY_ID / SECRET 时必须同时设置 "
+                "DJBOT_MEDIA_S3_BUCKET（存放佐证文件的存储桶）"
+            )
+        if bool(self.media_s3_key_id) != bool(self.media_s3_secret):
+            raise ValueError("DJBOT_MEDIA_S3_KEY_ID 和 DJBOT_MEDIA_S3_SECRET 需同时设置")
+        return self
+
+    @property
+    def media_path(self) -> Path:
+        """Where evidence files go without S3: ``media_dir`` or ``<data_dir>/media``."""
+        return self.media_dir or self.data_dir / "media"
 
     @property
     def tz(self) -> ZoneInfo:

@@ -13,16 +13,18 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.messages import Reply
-from handlers import my_records, onboarding, reminder_settings, reporting, texts
+from handlers import my_records, onboarding, reminder_settings, reporting, signin, stats, texts
 from handlers.context import Context, reply
 
 
 class Audience(enum.Enum):
-    """Who may use a command: anyone (strangers too), members of an organization, or leaders
-    (secretaries and admins, glossary: 书记, 管理员)."""
+    """Who may use a command: anyone (strangers too), members of an organization, organizers
+    (secretaries, officers and admins, glossary: 书记, 党务干部, 管理员) or leaders (secretaries
+    and admins)."""
 
     ANYONE = "anyone"
     MEMBER = "member"
+    ORGANIZER = "organizer"
     LEADER = "leader"
 
 
@@ -35,7 +37,9 @@ class Command:
 
     ``name`` is what follows the slash (Telegram: 1-32 of ``[a-z0-9_]``); ``aliases`` other names
     that reach it; ``menu`` its description in a channel's command menu (1-256 characters; empty:
-    not in the menu); ``usage`` its lines in ``/help``, one per form.
+    not in the menu); ``usage`` its lines in ``/help``, one per form. Aliases may be Chinese
+    (``/签到``): they work typed, while a menu lists only ``name``. ``private`` answers go to
+    the asker's private chat when asked in a group (a report, one's own records).
     """
 
     name: str
@@ -44,6 +48,7 @@ class Command:
     menu: str
     usage: tuple[str, ...]
     aliases: tuple[str, ...] = ()
+    private: bool = False
 
 
 async def _help(ctx: Context, argument: str) -> list[Reply]:
@@ -67,6 +72,7 @@ COMMANDS: tuple[Command, ...] = (
         Audience.MEMBER,
         "本季度我的记录",
         ("/list 查看本季度我的记录",),
+        private=True,
     ),
     Command(
         "delete",
@@ -85,6 +91,24 @@ COMMANDS: tuple[Command, ...] = (
             "/report 2026Q3）",
             "/report 2026 台账 导出该期间的活动台账（Excel）",
         ),
+        private=True,
+    ),
+    Command(
+        "stats",
+        stats.stats,
+        Audience.MEMBER,
+        "我的组织生活情况（出席、请假、缺席）",
+        ("/stats 查看本人今年参加三会一课、主题党日的情况（也可 /stats 2026H1；书记看全支部）",),
+        aliases=("统计",),
+        private=True,
+    ),
+    Command(
+        "signin",
+        signin.start,
+        Audience.ORGANIZER,
+        "发起签到（/signin 主题党日）",
+        ("/签到 主题党日 发起签到（也可 /signin 主题党日；在群里发起则全体在群内签到）",),
+        aliases=("签到",),
     ),
     Command(
         "invite",
@@ -119,6 +143,19 @@ BY_NAME: dict[str, Command] = {
 }
 
 
+def lookup(name: str, argument: str) -> tuple[Command, str] | None:
+    """The command ``name`` reaches and its argument; a Chinese alias typed without a space
+    before its argument (``/签到主题党日``) is found too."""
+    found = BY_NAME.get(name)
+    if found is not None:
+        return found, argument
+    for alias, command in BY_NAME.items():
+        if not alias.isascii() and name.startswith(alias):
+            rest = name[len(alias) :]
+            return command, f"{rest} {argument}".strip()
+    return None
+
+
 def menu() -> list[tuple[str, str]]:
     """``(name, description)`` of the commands a channel lists in its menu, in table order."""
     return [(c.name, c.menu) for c in COMMANDS if c.menu]
@@ -128,6 +165,10 @@ def refusal(ctx: Context, command: Command) -> str | None:
     """Why the sender may not use ``command`` (Chinese), or ``None`` when they may."""
     if command.audience is Audience.MEMBER and (ctx.member is None or ctx.affiliation is None):
         return texts.STRANGER
+    if command.audience is Audience.ORGANIZER and (
+        ctx.member is None or ctx.organizing_affiliation is None
+    ):
+        return texts.ONLY_ORGANIZERS.format(command=f"/{command.name}")
     if command.audience is Audience.LEADER and (
         ctx.member is None or ctx.reporting_affiliation is None
     ):
@@ -141,8 +182,11 @@ def help_text(ctx: Context) -> str:
     if ctx.member is None:
         return texts.STRANGER
     lines = [texts.HELP_INTRO, "", "命令："]
-    lines += [u for c in COMMANDS if c.audience is not Audience.LEADER for u in c.usage]
-    if ctx.reporting_affiliation is not None:
+    leading = (Audience.LEADER, Audience.ORGANIZER)
+    lines += [u for c in COMMANDS if c.audience not in leading for u in c.usage]
+    shown = {Audience.LEADER} if ctx.reporting_affiliation is not None else set()
+    shown |= {Audience.ORGANIZER} if ctx.organizing_affiliation is not None else set()
+    if shown:
         lines += ["", texts.HELP_LEADERS]
-        lines += [u for c in COMMANDS if c.audience is Audience.LEADER for u in c.usage]
+        lines += [u for c in COMMANDS if c.audience in shown for u in c.usage]
     return "\n".join(lines)

@@ -18,14 +18,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.deadlines import PlanDefaults
 from bot.domain.taxonomy import Taxonomy
 from bot.domain.workdays import WorkdayCalendar
+from bot.evidence import EvidenceIntake
 from bot.messages import Address, Choice, Inbound, Reply
 from bot.reports.rendering import ReportTemplates
 from handlers import steps
 from handlers.steps import Pressed, StepChoice, stored_buttons, wire_buttons
 from storage import audit
-from storage.models import ConversationState, Member
+from storage.models import ConversationState, Member, Role
 from storage.queries.conversation import clear_state, save_state
 from storage.queries.members import Affiliation
+
+#: Roles that organize a branch's life: 书记, 党务干部, 管理员 (glossary).
+ORGANIZING_ROLES = frozenset({Role.SECRETARY, Role.OFFICER, Role.ADMIN})
 
 
 @dataclass(slots=True)
@@ -36,6 +40,7 @@ class Context:
     is the stored step of this (channel, chat, user), or ``None``. ``reminder_defaults`` and
     ``calendar`` are the bot-wide deadlines and working days (``/deadlines``); ``help_for``
     writes the usage this sender sees (the command table's, :func:`handlers.commands.help_text`).
+    ``evidence`` takes in the photos and files of the message (:mod:`bot.evidence`).
     """
 
     session: AsyncSession
@@ -50,6 +55,7 @@ class Context:
     reminder_defaults: PlanDefaults = field(default_factory=PlanDefaults)
     calendar: WorkdayCalendar = field(default_factory=WorkdayCalendar)
     help_for: Callable[[Context], str] = lambda ctx: ""
+    evidence: EvidenceIntake = field(default_factory=lambda: EvidenceIntake(None))
 
     @property
     def address(self) -> Address:
@@ -70,6 +76,12 @@ class Context:
     def reporting_affiliation(self) -> Affiliation | None:
         """The first organization where the member may request reports, if any."""
         return next((a for a in self.affiliations if a.can_report()), None)
+
+    @property
+    def organizing_affiliation(self) -> Affiliation | None:
+        """The first organization where the member organizes (secretary, officer or admin:
+        may start a sign-in, attach evidence to others' records), if any."""
+        return next((a for a in self.affiliations if a.roles & ORGANIZING_ROLES), None)
 
     def help(self) -> str:
         """The usage text for this sender (commands they may use)."""

@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.domain.reader import ParsedRecord
 from bot.domain.taxonomy import Taxonomy
+from storage.queries.evidence import EvidenceFile
 
 #: Card wording of a record's status.
 STATUS_NAMES = {"done": "已开展", "planned": "计划中"}
@@ -25,7 +26,8 @@ class RecordDraft:
 
     ``occurred_on`` is a local date; ``count`` is in ``unit``; ``participants`` a head count or
     ``None``; ``status`` ``"done"`` or ``"planned"``; non-empty ``alternatives`` are other types
-    the reader found equally likely (the user is asked).
+    the reader found equally likely (the user is asked). ``attendees`` is the attendee list
+    (参加人员 and 请假人员, :class:`Listed`), empty when the message named nobody.
     """
 
     activity_type: str
@@ -38,6 +40,7 @@ class RecordDraft:
     title: str = ""
     status: str = "done"
     alternatives: list[str] = dataclasses.field(default_factory=list)
+    attendees: list[Listed] = dataclasses.field(default_factory=list)
 
     @classmethod
     def from_reading(cls, record: ParsedRecord, today: date) -> RecordDraft:
@@ -80,7 +83,7 @@ class RecordDraft:
             "title": self.title,
             "status": self.status,
             "alternatives": list(self.alternatives),
-        }
+        } | ({"attendees": [a.to_json() for a in self.attendees]} if self.attendees else {})
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RecordDraft:
@@ -100,6 +103,44 @@ class RecordDraft:
             title=str(data.get("title") or ""),
             status=str(data.get("status") or "done"),
             alternatives=[str(a) for a in data.get("alternatives") or []],
+            attendees=[Listed.from_json(a) for a in data.get("attendees") or []],
+        )
+
+
+@dataclass(slots=True)
+class Listed:
+    """A name on a draft's attendee list: as written, the member it is (``None``: not known
+    yet or nobody), ``"attended"`` or ``"leave"``, and while it matches several members their
+    ids (``candidates``: the user is asked which one)."""
+
+    name: str
+    member_id: int | None = None
+    status: str = "attended"
+    candidates: list[int] = dataclasses.field(default_factory=list)
+
+    @property
+    def unmatched(self) -> bool:
+        """Matches no member of the branch (kept as a name)."""
+        return self.member_id is None and not self.candidates
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {
+            "name": self.name,
+            "member_id": self.member_id,
+            "status": self.status,
+            "candidates": list(self.candidates),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Listed:
+        """The inverse of :meth:`to_json`."""
+        member_id = data.get("member_id")
+        return cls(
+            name=str(data["name"]),
+            member_id=None if member_id is None else int(member_id),
+            status=str(data.get("status") or "attended"),
+            candidates=[int(c) for c in data.get("candidates") or []],
         )
 
 
@@ -110,6 +151,9 @@ class Card:
     ``raw_text`` and ``message_id`` are the message the drafts were read from (kept with the
     records); ``index`` is the draft being asked about or edited, ``field`` the field being
     edited (an index into the record entry's field list) and ``options`` the types offered.
+    ``evidence`` are the files sent with or onto the card (already in the media store, saved
+    with every record of the card); ``album_id`` the album they came in, so the rest of it
+    joins them.
     """
 
     drafts: list[RecordDraft]
@@ -118,6 +162,8 @@ class Card:
     index: int | None = None
     field: int | None = None
     options: list[str] = dataclasses.field(default_factory=list)
+    evidence: list[EvidenceFile] = dataclasses.field(default_factory=list)
+    album_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict with the stored keys (``drafts``, ``raw_text``, ``message_id`` and,
@@ -133,6 +179,10 @@ class Card:
             data["field"] = self.field
         if self.options:
             data["options"] = list(self.options)
+        if self.evidence:
+            data["evidence"] = [dataclasses.asdict(f) for f in self.evidence]
+        if self.album_id:
+            data["album_id"] = self.album_id
         return data
 
     @classmethod
@@ -149,6 +199,8 @@ class Card:
             index=None if data.get("index") is None else int(data["index"]),
             field=None if data.get("field") is None else int(data["field"]),
             options=[str(o) for o in data.get("options") or []],
+            evidence=[EvidenceFile(**f) for f in data.get("evidence") or []],
+            album_id=data.get("album_id"),
         )
 
     def at(self) -> RecordDraft:

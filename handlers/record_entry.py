@@ -14,7 +14,7 @@ from __future__ import annotations
 from bot.domain.periods import current_quarter
 from bot.domain.reader import read_message
 from bot.messages import Reply
-from handlers import texts
+from handlers import record_extras, texts
 from handlers.context import Context, StepHandler, reply
 from handlers.drafts import STATUS_NAMES, Card, RecordDraft
 from handlers.steps import Pressed, StepChoice
@@ -55,6 +55,7 @@ def describe(draft: RecordDraft) -> str:
         f"标题：{draft.title or '（无）'}",
         f"状态：{STATUS_NAMES[draft.status]}",
     ]
+    lines += record_extras.attendee_lines(draft)
     return "\n".join(lines)
 
 
@@ -74,8 +75,12 @@ async def show_card(ctx: Context, card: Card, *, replace: bool = False) -> list[
     for index, draft in enumerate(card.drafts):
         if draft.alternatives:
             return await ask_type(ctx, card, index, replace=replace)
+    ambiguous = record_extras.first_ambiguous(card)
+    if ambiguous is not None:
+        return await record_extras.ask_ambiguous(ctx, card, ambiguous, replace=replace)
     buttons = await ctx.enter(CONFIRM, card.to_json(), CARD_CHOICES)
-    return [reply(card_text(card.drafts), buttons, replace=replace)]
+    text = card_text(card.drafts) + record_extras.evidence_line(card)
+    return [reply(text, buttons, replace=replace)]
 
 
 async def ask_type(ctx: Context, card: Card, index: int, *, replace: bool) -> list[Reply]:
@@ -106,6 +111,7 @@ async def on_text(ctx: Context) -> list[Reply]:
         raw_text=ctx.inbound.text,
         message_id=ctx.inbound.message_id,
     )
+    await record_extras.read_attendance(ctx, card, ctx.inbound.text)
     return await show_card(ctx, card)
 
 
@@ -131,7 +137,8 @@ async def on_confirm(ctx: Context, pressed: Pressed | None) -> list[Reply]:
         ]
         buttons = await ctx.enter(EDIT_PICK, card.to_json(), rows)
         return [reply(texts.EDIT_PICK, buttons, replace=replace)]
-    return [reply(texts.CARD_PENDING), reply(card_text(card.drafts), ctx.current_buttons())]
+    text = card_text(card.drafts) + record_extras.evidence_line(card)
+    return [reply(texts.CARD_PENDING), reply(text, ctx.current_buttons())]
 
 
 async def on_choose_type(ctx: Context, pressed: Pressed | None) -> list[Reply]:
@@ -277,6 +284,7 @@ async def save(ctx: Context, card: Card, *, replace: bool) -> list[Reply]:
     if ctx.member is None or affiliation is None:
         await ctx.leave()
         return [reply(texts.STRANGER, replace=replace)]
+    saved = []
     for draft in card.drafts:
         record = await add_record(
             ctx.session,
@@ -309,11 +317,15 @@ async def save(ctx: Context, card: Card, *, replace: bool) -> list[Reply]:
                 "participants": draft.participants,
             },
         )
+        await record_extras.save_extras(ctx, card, draft, record)
+        saved.append(record)
     await ctx.leave()
     quarter = current_quarter(ctx.today)
     total = len(await records_of_reporter(ctx.session, ctx.member.id, quarter.start, quarter.end))
-    saved = texts.SAVED.format(n=len(card.drafts), total=total)
-    return [reply(f"{card_text(card.drafts)}\n\n✅ {saved}", replace=replace)]
+    done = texts.SAVED.format(n=len(card.drafts), total=total)
+    text = card_text(card.drafts) + record_extras.evidence_line(card)
+    numbers = record_extras.numbers_line(saved)
+    return [reply(f"{text}\n\n✅ {done}\n{numbers}", replace=replace)]
 
 
 #: This conversation's steps (see :mod:`handlers.steps`).

@@ -11,7 +11,7 @@ EXAMPLES = (
 )
 
 HELP_INTRO = "直接用一句话告诉我您开展了什么活动，我会整理成活动记录，确认后保存。\n" + EXAMPLES
-HELP_LEADERS = "书记、管理员还可以："
+HELP_LEADERS = "书记、党务干部、管理员还可以："
 
 STRANGER = (
     "您还不是任何党支部的成员，暂时无法登记活动。\n请向支部书记索取邀请码，然后发送：/start 邀请码"
@@ -38,6 +38,7 @@ INVITE_CREATED = (
 INVITE_LINK = "\n或点击链接直接加入：{link}"
 
 ONLY_SECRETARY = "只有支部书记或管理员可以使用 {command}。"
+ONLY_ORGANIZERS = "只有书记、党务干部或管理员可以使用 {command}。"
 UNKNOWN_COMMAND = "未知命令 {command}。发送 /help 查看可用命令。"
 CANCELLED = "已取消当前操作。"
 NOTHING_TO_CANCEL = "当前没有进行中的操作。"
@@ -83,3 +84,61 @@ DELETE_USAGE = "请在命令后写上编号，例如：/delete 2（编号见 /li
 DELETE_NOT_FOUND = "本季度没有第{n}条记录，发送 /list 查看编号。"
 DELETE_CONFIRM = "确认删除这条记录？\n{line}"
 DELETED = "已删除：{line}"
+
+# --- evidence, attendee lists, sign-in, /stats, group chats (issue 16) ---------------------
+EVIDENCE_LINE = "佐证：{summary}"
+ATTENDEES_LINE = "参加人员：{names}（{n}人）"
+LEAVE_LINE = "请假人员：{names}"
+NAME_UNMATCHED = "❓ 本支部没有名为“{name}”的党员：保存时按名单外人员记录，不计入党员出勤；如姓名有误，请发送“参加人员：……”更正。"
+NAME_AMBIGUOUS = "❓ 本支部有{n}名党员叫“{name}”，请选择是哪一位。"
+ASK_WHO = "本支部有{n}名党员叫“{name}”，参加的是哪一位？"
+NAME_CHOICE = "{name}（{year}年{month}月加入）"
+NAME_NOBODY = "都不是"
+RECORD_NUMBERS = "记录编号：{numbers}（回复本消息发送照片或文件，可补充佐证）"
+
+EVIDENCE_ADDED_TO_CARD = "已添加佐证：{summary}。"
+EVIDENCE_ADDED_TO_RECORD = (
+    "已为记录{number}（{line}）添加佐证：{summary}。该记录现有佐证：{total}。"
+)
+EVIDENCE_NOTHING_NEW = "这些照片或文件已经添加过了，未重复保存。"
+EVIDENCE_DUPLICATES = "{n}个重复的照片或文件已忽略。"
+EVIDENCE_REFUSED = "未保存：{name}——{reason}"
+EVIDENCE_HELD = (
+    "已收到佐证：{summary}。请发送这项活动的情况（如“今天上午开展主题党日活动，到场23人”），"
+    "我会整理成记录并附上这些佐证；也可以回复已保存记录的卡片，把佐证补充到该记录。"
+)
+EVIDENCE_HELD_PENDING = "您有尚未归入记录的佐证：{summary}。请发送活动情况，或发送 /cancel 放弃。"
+EVIDENCE_RECORD_GONE = "记录{number}不存在或已删除，佐证未添加。"
+EVIDENCE_NOT_YOURS = "只能为自己登记的记录补充佐证（书记、党务干部可为本支部的记录补充）。"
+EVIDENCE_PICK_RECORD = "这张卡片上有{n}条记录，佐证添加到哪一条？"
+EVIDENCE_CANCELLED = "已取消，佐证未归入记录。"
+NAMES_UPDATED = "已更新参加人员。"
+
+SIGNIN_USAGE = "用法：/签到 活动名称，例如：/签到 主题党日（也可用 /signin 主题党日）。"
+SIGNIN_UNKNOWN_TYPE = "没有识别出“{text}”是哪种活动。请写明活动，例如：/签到 主题党日、/签到 支部党员大会、/签到 党课。"
+SIGNIN_ONLY_ORGANIZERS = "只有书记、党务干部或管理员可以发起签到。"
+SIGNIN_CARD = "📋 {title}签到（{org}）\n发起人：{starter}　日期：{day}\n已签到{n}人{names}\n已请假{m}人{leave}"
+SIGNIN_PRIVATE_CARD = "📋 {title}签到（{org}）\n发起人：{starter}　日期：{day}\n请点“签到”确认参加，不能参加请点“请假”。"
+SIGNIN_SENT = "已向{n}名党员发送签到卡片。{missing}可随时点“查看”了解签到情况，活动结束后点“结束”生成活动记录。"
+SIGNIN_SENT_MISSING = "（{names}在本渠道没有账号，未能发送。）"
+SIGNIN_DONE = "{name}，已签到。"
+SIGNIN_LEAVE = "{name}，已登记请假。"
+SIGNIN_ALREADY = "{name}，您已{status}，无需重复操作。"
+SIGNIN_NOT_MEMBER = "您不是{org}的党员，不能在此签到。如需加入，请向支部书记索取邀请码。"
+SIGNIN_CLOSED = "本次签到已结束。"
+SIGNIN_ONLY_STARTER = "只有发起人或书记可以结束签到。"
+SIGNIN_FINISHED = "签到已结束：签到{n}人，请假{m}人。请确认下面的活动记录。"
+
+STATS_HEADER = "{name} {period}组织生活情况："
+STATS_GROUP = "{group}：出席{attended}次，请假{leave}次，缺席{absent}次"
+STATS_NONE = "{group}：暂无带参加人员名单的记录"
+STATS_RECORDS = "{period}您登记的活动记录：{n}条。"
+STATS_FOOTNOTE = (
+    "说明：只统计登记了参加人员名单的活动；请假不计为缺席；支委会、党小组会只统计名单上的人员。"
+)
+STATS_TABLE_HEADER = "{org} {period}党员参加组织生活情况（出席/请假/缺席）："
+STATS_TABLE_COLUMNS = "姓名　三会一课　主题党日"
+STATS_TABLE_ROW = "{name}　{a1}/{l1}/{x1}　{a2}/{l2}/{x2}"
+STATS_TABLE_EMPTY = "{org}还没有党员。"
+
+SENT_PRIVATELY = "已私信发送给{name}，请在与我的私聊中查看。"

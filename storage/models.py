@@ -436,3 +436,131 @@ class AuditEntry(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     channel: Mapped[str] = mapped_column(String(20), default="")
     created_at: Mapped[datetime]
+
+
+class EvidenceKind(enum.StrEnum):
+    """What an evidence file is: a photo (an image) or another file (a PDF, a Word document)."""
+
+    PHOTO = "photo"
+    FILE = "file"
+
+
+class Evidence(Base):
+    """One evidence file (佐证材料) of an activity record: a photo of the activity, a scanned
+    sign-in sheet, the minutes.
+
+    The file itself is in the media store (``storage.media``) under ``storage_key``, which is
+    derived from ``sha256`` (of the stored bytes, after metadata removal): one stored file may
+    back several rows (the same photo on two records). A record holds each file once (unique
+    record and hash). ``size`` is in bytes; ``width``/``height`` in pixels for photos.
+    ``filename`` is the name shown (the sender's, or one made from the date for photos).
+    """
+
+    __tablename__ = "evidence"
+    __table_args__ = (
+        UniqueConstraint("record_id", "sha256"),
+        Index("ix_evidence_org_created", "organization_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(
+        ForeignKey("activity_records.id", ondelete="CASCADE"), index=True
+    )
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    kind: Mapped[EvidenceKind] = mapped_column(_enum(EvidenceKind, "evidence_kind"))
+    filename: Mapped[str] = mapped_column(String(200))
+    mime_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(200))
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL")
+    )
+    source_channel: Mapped[str] = mapped_column(String(20), default="")
+    source_message_id: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+
+
+class AttendanceStatus(enum.StrEnum):
+    """A person's place on a record's attendee list: present (出席) or on leave (请假).
+    Absence (缺席) is not stored: it is a member of the branch missing from a list."""
+
+    ATTENDED = "attended"
+    LEAVE = "leave"
+
+
+class RecordAttendee(Base):
+    """One name on an activity record's attendee list (参加人员 / 请假人员).
+
+    ``member_id`` is the branch member the name was matched to, or ``None`` for a name that
+    matched nobody (a guest, a typo the author kept); ``name`` is as written. A record with at
+    least one row "has an attendee list": only such records count absences
+    (``bot.domain.attendance``).
+    """
+
+    __tablename__ = "record_attendees"
+    __table_args__ = (UniqueConstraint("record_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(
+        ForeignKey("activity_records.id", ondelete="CASCADE"), index=True
+    )
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    status: Mapped[AttendanceStatus] = mapped_column(
+        _enum(AttendanceStatus, "attendance_status"), default=AttendanceStatus.ATTENDED
+    )
+
+
+class SigninStatus(enum.StrEnum):
+    """A sign-in (签到) is open for presses, or closed by 结束."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Signin(Base):
+    """A sign-in started by ``/签到`` in a group chat or privately (then each member got a card).
+
+    ``token`` authenticates the sign-in's buttons (every member presses the same card in a
+    group, so it cannot be a per-user conversation token). ``channel``/``chat_id`` are where it
+    was started; ``occurred_on`` the local date it was started.
+    """
+
+    __tablename__ = "signins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    activity_type: Mapped[str] = mapped_column(String(50))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    occurred_on: Mapped[date] = mapped_column(Date)
+    token: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[str] = mapped_column(String(100))
+    in_group: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[SigninStatus] = mapped_column(
+        _enum(SigninStatus, "signin_status"), default=SigninStatus.OPEN
+    )
+    created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+
+class SigninMark(Base):
+    """One member's press on a sign-in: 签到 (attended) or 请假 (leave). The first press counts;
+    a second one changes nothing (unique sign-in and member)."""
+
+    __tablename__ = "signin_marks"
+    __table_args__ = (UniqueConstraint("signin_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    signin_id: Mapped[int] = mapped_column(ForeignKey("signins.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    status: Mapped[AttendanceStatus] = mapped_column(_enum(AttendanceStatus, "attendance_status"))
+    marked_at: Mapped[datetime]

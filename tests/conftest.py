@@ -112,3 +112,69 @@ def dispatcher(db: Database) -> ConversationDispatcher:
     return ConversationDispatcher(
         db, tz=ZoneInfo("Asia/Shanghai"), taxonomy=load_taxonomy(), templates=ReportTemplates()
     )
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """A real S3 API server on 127.0.0.1: moto in server mode (``python -m moto.server``) in its
+    own process, for the whole test session; yields its endpoint URL."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/moto-api/", timeout=1).close()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail("moto S3 server did not start (is moto[server] installed?)")
+            time.sleep(0.1)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+S3_KEY_ID, S3_SECRET, S3_REGION = "testing-key", "testing-secret", "us-east-1"
+
+
+@pytest.fixture
+async def s3_store(s3_endpoint: str) -> AsyncIterator[Any]:
+    """A new, empty bucket on the local S3 server and an :class:`S3MediaStore` on it."""
+    import boto3
+
+    from storage.media import S3MediaStore
+
+    bucket = f"djbot-{uuid.uuid4().hex[:12]}"
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3_endpoint,
+        aws_access_key_id=S3_KEY_ID,
+        aws_secret_access_key=S3_SECRET,
+        region_name=S3_REGION,
+    )
+    client.create_bucket(Bucket=bucket)
+    store = S3MediaStore(
+        bucket=bucket,
+        endpoint_url=s3_endpoint,
+        key_id=S3_KEY_ID,
+        secret=S3_SECRET,
+        region=S3_REGION,
+        prefix="evidence",
+    )
+    store.client = client  # type: ignore[attr-defined]  # for tests to look into the bucket
+    yield store
+    await store.close()

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Final, Protocol
 
-from bot.messages import Dispatcher, Inbound, Reply, Sender
+from bot.messages import Address, Dispatcher, Inbound, Reply, Sender
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +48,18 @@ async def converse(
     apologize: Callable[[], Awaitable[None]],
     *,
     while_waiting: Callable[[], Coroutine[Any, Any, None]] | None = None,
+    deliver: Callable[[Address, Reply], Awaitable[None]] | None = None,
 ) -> None:
     """Hand ``inbound`` to the dispatcher and ``render`` its replies in order; never raises.
 
     A failure of the dispatcher or of a render is logged with its traceback and answered with
     ``apologize()`` (whose own failure is logged too). ``while_waiting`` runs as long as the
     dispatcher works (a "typing..." indicator) and is cancelled when the replies are ready.
+
+    A reply addressed to another chat (:attr:`Reply.to`: a report asked in a group, sign-in
+    cards to each member) goes to ``deliver`` (the channel's :meth:`Sender.send`), never into
+    this chat; without ``deliver`` it is dropped with a warning rather than shown to the wrong
+    people.
     """
     waiting = asyncio.create_task(while_waiting()) if while_waiting is not None else None
     try:
@@ -69,6 +75,12 @@ async def converse(
                 await waiting
     try:
         for reply in replies:
+            if reply.to is not None and reply.to.chat_id != inbound.address.chat_id:
+                if deliver is None:
+                    log.warning("回复发往其他会话，但渠道不支持，已丢弃：%s", reply.to)
+                    continue
+                await deliver(reply.to, reply)
+                continue
             await render(reply)
     except Exception:
         log.exception("发送回复出错：%s", inbound.address)

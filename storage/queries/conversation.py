@@ -6,12 +6,14 @@ transaction) and explicit ``now`` (aware UTC) or local dates; none reads the clo
 
 from __future__ import annotations
 
+import zlib
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     delete,
     select,
+    text,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -72,3 +74,20 @@ async def clear_state(session: AsyncSession, channel: str, chat_id: str, user_id
             ConversationState.user_id == user_id,
         )
     )
+
+
+async def lock_conversation(
+    session: AsyncSession, channel: str, chat_id: str, user_id: str
+) -> None:
+    """Hold the conversation of one user in one chat for the rest of the transaction, so two
+    of their messages handled at once (the photos of one album, delivered as separate updates
+    to two processes) take turns instead of overwriting each other's step.
+
+    PostgreSQL: a transaction-level advisory lock (PostgreSQL docs, "Advisory Locks",
+    ``pg_advisory_xact_lock``), released at commit or rollback. SQLite serialises writers
+    itself and runs one bot process: nothing to do.
+    """
+    if session.bind is None or session.bind.dialect.name != "postgresql":
+        return
+    key = zlib.crc32(f"conversation:{channel}:{chat_id}:{user_id}".encode())
+    await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
